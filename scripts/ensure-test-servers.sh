@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the real directory servers the tests start (OpenLDAP slapd, Samba AD DC) when missing.
+# Debian/Ubuntu + root (CI, the dev machines); elsewhere it says what to install and carries on,
+# and the directory suites fail with a clear message naming the missing binary.
+set -euo pipefail
+need=()
+command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || need+=(slapd ldap-utils)
+command -v ldapsearch >/dev/null 2>&1 || need+=(ldap-utils)
+{ command -v samba >/dev/null 2>&1 || [ -x /usr/sbin/samba ]; } || need+=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules)
+command -v ldbadd >/dev/null 2>&1 || need+=(ldb-tools)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "ensure-test-servers: missing ${need[*]}; install them (Debian: apt-get install --no-install-recommends ${need[*]})" >&2
+  exit 0
+fi
+echo "ensure-test-servers: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# --no-install-recommends keeps libnss-winbind (which edits /etc/nsswitch.conf) out
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

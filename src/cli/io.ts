@@ -1,0 +1,34 @@
+/** What a command may touch. Tests pass their own; main.ts passes the process's. */
+export interface CliIO {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stdin: NodeJS.ReadableStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+/** Exit codes shared by every command (design.md "CLI (binding)"). */
+export const EXIT_OK = 0;
+export const EXIT_REJECTED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_NOT_FOUND = 3;
+
+/** Thrown for a usage error: main prints the message and the command's help hint, exits 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Thrown for a rejected input: main prints the one-line reason, exits 1. */
+export class RejectedInputError extends Error {
+  override readonly name = 'RejectedInputError';
+}
+
+export type CommandRun = (argv: readonly string[], io: CliIO) => Promise<number>;
+
+export interface Command {
+  /** e.g. "rules lint" */
+  readonly name: string;
+  readonly summary: string;
+  readonly help: string;
+  readonly run: CommandRun;
+}

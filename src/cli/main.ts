@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, RejectedInputError, UsageError, type CliIO, type Command } from './io.js';
+
+/** Commands load lazily so `devicegate cert key` does not pay for Fastify. */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  decide: async () => (await import('./commands/decide.js')).decideCommand,
+  device: async () => (await import('./commands/device.js')).deviceCommand,
+  'cert key': async () => (await import('./commands/cert-key.js')).certKeyCommand,
+  'rules lint': async () => (await import('./commands/rules-lint.js')).rulesLintCommand,
+  'rules eval': async () => (await import('./commands/rules-eval.js')).rulesEvalCommand,
+  'rules fmt': async () => (await import('./commands/rules-fmt.js')).rulesFmtCommand,
+  import: async () => (await import('./commands/import.js')).importCommand,
+};
+
+const SUMMARIES: Readonly<Record<string, string>> = {
+  serve: 'run the HTTP decision service',
+  decide: 'one what-if decision (or --batch F.jsonl), same code path as the HTTP API',
+  device: 'look a device up and print its record, status and device claims',
+  'cert key': 'print the altSecurityIdentities value of a device certificate',
+  'rules lint': 'parse and validate rule files or whole rules/ trees',
+  'rules eval': 'run one rule set over an input claim set',
+  'rules fmt': 'rewrite rule files in canonical form',
+  import: 'import a Get-AdfsRelyingPartyTrust | ConvertTo-Json export into the rules/ layout',
+};
+
+export const TOP_HELP = `devicegate: device-based conditional access decisions for AD FS relying parties
+
+Usage: devicegate <command> [options]
+
+Commands:
+${Object.entries(SUMMARIES)
+  .map(([name, summary]) => `  ${name.padEnd(12)} ${summary}`)
+  .join('\n')}
+
+Run "devicegate <command> --help" for a command's options.
+Exit codes: 0 success, 1 rejected input, 2 usage error, 3 not found (device).
+`;
+
+function resolveCommand(argv: readonly string[]): { key: string; rest: readonly string[] } | undefined {
+  const two = argv.slice(0, 2).join(' ');
+  if (argv.length >= 2 && two in COMMANDS) return { key: two, rest: argv.slice(2) };
+  const one = argv[0];
+  if (one !== undefined && one in COMMANDS) return { key: one, rest: argv.slice(1) };
+  return undefined;
+}
+
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout.write(TOP_HELP);
+    return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
+  }
+  if (argv[0] === '--version') {
+    io.stdout.write('devicegate 0.1.0\n');
+    return EXIT_OK;
+  }
+  const resolved = resolveCommand(argv);
+  if (!resolved) {
+    const group = Object.keys(COMMANDS).filter((k) => k.startsWith(`${argv[0] ?? ''} `));
+    const hint = group.length > 0 ? ` (did you mean: ${group.map((g) => `devicegate ${g}`).join(', ')}?)` : '';
+    io.stderr.write(`devicegate: unknown command "${argv.slice(0, 2).join(' ')}"${hint}\nRun "devicegate --help".\n`);
+    return EXIT_USAGE;
+  }
+  const command = await COMMANDS[resolved.key]!();
+  if (resolved.rest.includes('--help') || resolved.rest.includes('-h')) {
+    io.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
+    return EXIT_OK;
+  }
+  try {
+    return await command.run(resolved.rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`devicegate ${resolved.key}: ${error.message}\nRun "devicegate ${resolved.key} --help".\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof RejectedInputError || isCodedError(error)) {
+      io.stderr.write(`devicegate ${resolved.key}: ${(error as Error).message}\n`);
+      return EXIT_REJECTED;
+    }
+    throw error;
+  }
+}
+
+/** Project errors carry a DG_ERR_* code; they are the caller's fault or the environment's, never a crash. */
+function isCodedError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('DG_ERR_');
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+  runCli(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`devicegate: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

@@ -1,0 +1,82 @@
+import type { Claim } from '../language/index.js';
+
+export type DeviceStatus =
+  | 'not_presented'
+  | 'unknown'
+  | 'disabled'
+  | 'stale'
+  | 'untrusted_certificate'
+  | 'directory_unavailable'
+  | 'known';
+
+export type DecisionResult = 'permit' | 'deny' | 'mfa_required';
+
+/** Where the device record came from on this request. */
+export type DeviceSource = 'cache' | 'directory' | 'stale_cache' | 'none';
+
+/** The device part of a decision request: exactly one way to name a device, or none. */
+export type DevicePresentation =
+  | { readonly certificate: string }
+  | { readonly thumbprint: string }
+  | { readonly deviceId: string };
+
+/** The device, as the decision pipeline sees it (filled by the device resolver). */
+export interface ResolvedDevice {
+  readonly status: DeviceStatus;
+  readonly source: DeviceSource;
+  readonly id?: string;
+  readonly displayName?: string;
+  readonly trustType?: string;
+  readonly managed?: boolean;
+  readonly compliant?: boolean;
+  /** Device claims (empty unless status is known). */
+  readonly claims: readonly Claim[];
+  /** Why the status is what it is (untrusted certificate reason, directory error code ...). */
+  readonly detail?: string;
+}
+
+export interface DecisionReason {
+  /** e.g. permit_rule, deny_rule, no_permit, mfa_required, policy_permit, policy_no_match, relying_party_disabled. */
+  readonly code: string;
+  /** @RuleName, or "authorization.rules#3 (line 12)", or the access control policy rule. */
+  readonly rule?: string;
+  readonly message: string;
+}
+
+export interface TraceEntry {
+  readonly stage: 'acceptance' | 'additional_authentication' | 'authorization' | 'issuance' | 'device' | 'access_control_policy';
+  readonly rule: string;
+  readonly fired: boolean;
+  readonly produced?: readonly Claim[];
+  readonly note?: string;
+}
+
+export interface Decision {
+  readonly decision: DecisionResult;
+  readonly relyingParty: { readonly id: string; readonly name: string };
+  readonly device: {
+    readonly status: DeviceStatus;
+    readonly id?: string;
+    readonly displayName?: string;
+    readonly trustType?: string;
+    readonly managed?: boolean;
+    readonly compliant?: boolean;
+    readonly source: DeviceSource;
+  };
+  readonly reason: DecisionReason;
+  readonly policyRevision: string;
+  /** reportOnly relying parties: what enforcement would have decided. */
+  readonly enforcement?: { readonly mode: 'reportOnly'; readonly decision: DecisionResult; readonly reason: DecisionReason };
+  readonly trace?: readonly TraceEntry[];
+  readonly issuedClaims?: readonly Claim[];
+}
+
+export interface DecisionRequest {
+  readonly relyingParty: string;
+  readonly device?: DevicePresentation;
+  readonly claims?: readonly Claim[];
+  readonly explain?: boolean;
+  readonly includeIssuedClaims?: boolean;
+  /** Decision time (certificate validity, staleness); defaults to now. */
+  readonly at?: Date;
+}
