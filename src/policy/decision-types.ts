@@ -80,3 +80,40 @@ export interface DecisionRequest {
   /** Decision time (certificate validity, staleness); defaults to now. */
   readonly at?: Date;
 }
+
+export interface RelyingPartySummary {
+  readonly id: string; // first identifier
+  readonly slug: string;
+  readonly name: string;
+  readonly identifiers: readonly string[];
+  readonly enabled: boolean;
+  readonly mode: 'enforce' | 'reportOnly';
+  readonly accessControlPolicy?: { readonly name: string; readonly parameters?: Readonly<Record<string, unknown>> };
+}
+
+export interface DeviceDescription {
+  readonly status: DeviceStatus;
+  readonly source: DeviceSource;
+  /** The decoded directory record, when one was found (also for disabled/stale/untrusted). */
+  readonly record?: import('../directory/index.js').DeviceRecord;
+  readonly claims: readonly Claim[];
+  readonly detail?: string;
+}
+
+/**
+ * The one decision code path behind HTTP, `devicegate decide` and the AuthZEN routes.
+ * Throws coded errors (DG_ERR_*, with statusCode): unknown relying party 404, bad device input 400,
+ * directory outage 503 only when onDirectoryError is "error".
+ */
+export interface DecisionEngine {
+  decide(request: DecisionRequest): Promise<Decision>;
+  describeDevice(device: DevicePresentation, options?: { primarySid?: string; at?: Date }): Promise<DeviceDescription>;
+  relyingParties(): readonly RelyingPartySummary[];
+  readonly revision: string;
+  /** Re-reads rules/; on any error keeps the working registry and throws with every diagnostic. */
+  reload(): Promise<{ readonly revision: string; readonly changed: boolean }>;
+  /** Purges one cached device (normalized thumbprint / device ID / key) or all; returns how many entries went. */
+  purgeCache(key?: string): number;
+  readiness(): Promise<{ readonly ok: boolean; readonly rules: boolean; readonly directory: import('../directory/index.js').DirectoryHealth }>;
+  close(): Promise<void>;
+}
