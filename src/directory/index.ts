@@ -1,0 +1,12 @@
+export type { DeviceDirectory, DeviceQuery, DeviceRecord, DirectoryHealth, DirectoryStats } from './device-record.js';
+export { DirectoryError, DIRECTORY_ERROR_CODES, isDirectoryError, type DirectoryErrorCode } from './errors.js';
+export { bytesToGuid, guidToBytes } from './guid-codec.js';
+export { binarySidToText, sidTextToBinary, decodeSid } from './sid-codec.js';
+export { decodeDevice, fileTimeToDate, dateToFileTime, generalizedTimeToDate } from './decode-device.js';
+export type { RawEntry, RawValue } from './raw-entry.js';
+export { DEVICE_ATTRIBUTES, BINARY_ATTRIBUTES, SHA1_TP_PUBKEY_PREFIX, DEVICE_REGISTRATION_SERVICE_RDN } from './device-attributes.js';
+export { parseLdif, type LdifEntry } from './parse-ldif.js';
+export { escapeFilterValue } from './escape-filter-value.js';
+export { parseFilter, type FilterNode } from './ldap-filter.js';
+export { matchFilter } from './match-filter.js';
+export { LdifDirectory, openLdifDirectory } from './ldif-directory.js';
