@@ -1,0 +1,109 @@
+import type { X509Certificate } from 'node:crypto';
+import { x509Of, type DeviceCertificate } from './device-certificate.js';
+import { normalizeDeviceId } from './device-id.js';
+import { ISSUER_NAME_FALLBACK_CN, trustAnchors, type IssuerTrust } from './issuer-trust.js';
+
+export type CertificateCheck =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly code: 'expired' | 'not_yet_valid' | 'untrusted_issuer' | 'device_id_mismatch';
+      readonly message: string;
+    };
+
+export interface CheckOptions {
+  readonly trust: IssuerTrust;
+  readonly now: Date;
+  /** The directory's msDS-DeviceID (any GUID form); subject CN and the .284.2 extension must equal it. */
+  readonly deviceId?: string;
+}
+
+const OK: CertificateCheck = { ok: true };
+
+/** Signature verification is the costly part; remember the anchor that signed a certificate per trust. */
+const issuedBy = new WeakMap<DeviceCertificate, { trust: IssuerTrust; anchor: X509Certificate | null }>();
+
+/** Validity at `now`, trusted issuer, device ID agreement. Never throws. */
+export function checkDeviceCertificate(cert: DeviceCertificate, options: CheckOptions): CertificateCheck {
+  const now = options.now.getTime();
+  if (Number.isNaN(now)) return fail('expired', 'decision time is not a valid date');
+  if (now < cert.notBefore.getTime()) {
+    return fail('not_yet_valid', `certificate ${cert.thumbprint} is not valid before ${cert.notBefore.toISOString()}`);
+  }
+  if (now > cert.notAfter.getTime()) {
+    return fail('expired', `certificate ${cert.thumbprint} expired at ${cert.notAfter.toISOString()}`);
+  }
+
+  const issuer = checkIssuer(cert, options.trust, options.now);
+  if (issuer !== OK) return issuer;
+
+  if (options.deviceId !== undefined) {
+    let expected: string;
+    try {
+      expected = normalizeDeviceId(options.deviceId);
+    } catch {
+      return fail('device_id_mismatch', 'the directory device ID is not a GUID');
+    }
+    if (cert.subjectCommonName !== undefined && sameGuid(cert.subjectCommonName, expected) === false) {
+      return fail('device_id_mismatch', `certificate subject CN does not match device ID ${expected}`);
+    }
+    if (cert.deviceIdExtension !== undefined && cert.deviceIdExtension !== expected) {
+      return fail('device_id_mismatch', `certificate device ID extension ${cert.deviceIdExtension} does not match device ID ${expected}`);
+    }
+  }
+  return OK;
+}
+
+function checkIssuer(cert: DeviceCertificate, trust: IssuerTrust, now: Date): CertificateCheck {
+  if (trust.mode === 'name') {
+    return cert.issuerCommonName === ISSUER_NAME_FALLBACK_CN
+      ? OK
+      : fail('untrusted_issuer', `certificate issuer "${cert.issuer}" is not ${ISSUER_NAME_FALLBACK_CN}`);
+  }
+  let anchor: X509Certificate | null;
+  const cached = issuedBy.get(cert);
+  if (cached !== undefined && cached.trust === trust) {
+    anchor = cached.anchor;
+  } else {
+    anchor = findIssuer(cert, trust);
+    issuedBy.set(cert, { trust, anchor });
+  }
+  if (anchor === null) {
+    return fail('untrusted_issuer', `certificate issuer "${cert.issuer}" is not a trusted device issuer`);
+  }
+  const t = now.getTime();
+  if (t < Date.parse(anchor.validFrom) || t > Date.parse(anchor.validTo)) {
+    return fail('untrusted_issuer', `issuer certificate for "${cert.issuer}" is outside its validity period`);
+  }
+  return OK;
+}
+
+function findIssuer(cert: DeviceCertificate, trust: IssuerTrust): X509Certificate | null {
+  let x: X509Certificate;
+  try {
+    x = x509Of(cert);
+  } catch {
+    return null;
+  }
+  for (const anchor of trustAnchors(trust)) {
+    try {
+      if (x.checkIssued(anchor) && x.verify(anchor.publicKey)) return anchor;
+    } catch {
+      // an anchor with an unusable key cannot have issued it
+    }
+  }
+  return null;
+}
+
+/** undefined-free comparison: a CN that is not a GUID never matches. */
+function sameGuid(cn: string, expected: string): boolean {
+  try {
+    return normalizeDeviceId(cn) === expected;
+  } catch {
+    return false;
+  }
+}
+
+function fail(code: Exclude<CertificateCheck, { ok: true }>['code'], message: string): CertificateCheck {
+  return { ok: false, code, message };
+}
