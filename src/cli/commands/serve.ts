@@ -1,0 +1,225 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { openDirectory } from '../../directory/index.js';
+import { createDecisionEngine } from '../../policy/index.js';
+import { buildServer, parseApiTokens, ServerMetrics, type DevicegateServer } from '../../server/index.js';
+import { parseCommandArgs } from '../args.js';
+import { EXIT_OK, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
+
+const HELP = `Usage: devicegate serve [options]
+
+Runs the HTTP decision service (POST /v1/decisions, AuthZEN /access/v1/*, /docs, /metrics ...).
+
+Options:
+  --config F         JSON file with any of the settings below (camelCase keys); flags win
+  --directory D      ldif:PATH (default ldif:fixtures/contoso.ldif) or ldap[s]://host[:port][,...]
+  --rules DIR        rules/ directory (default: rules)
+  --host H           listen address (default 127.0.0.1)
+  --port P           listen port (default 8080; 0 picks a free one)
+  --bind-dn DN       LDAP bind DN (or DEVICEGATE_LDAP_BIND_DN)
+  --password PW      LDAP bind password (or DEVICEGATE_LDAP_PASSWORD)
+  --base-dn DN       device container (default: from the RootDSE)
+  --ca-file F        CA certificates (PEM) for ldaps:// / StartTLS
+  --log-level L      fatal|error|warn|info|debug|trace|silent (default info)
+  --tls-cert F       serve HTTPS with this certificate (PEM) ...
+  --tls-key F        ... and this key
+  --tls-client-ca F  request client certificates; ones signed by this CA get scope decide
+
+Callers authenticate with bearer tokens: DEVICEGATE_API_TOKENS is a comma-separated list of
+"sha256:<hex>" (scope decide) or "admin:sha256:<hex>" (scope admin) hashes of the tokens.
+Without it, one admin token is generated and printed once on stderr.
+SIGINT/SIGTERM stop accepting connections, finish in-flight requests, then exit.
+`;
+
+const OPTIONS = {
+  config: { type: 'string' },
+  directory: { type: 'string' },
+  rules: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'bind-dn': { type: 'string' },
+  password: { type: 'string' },
+  'base-dn': { type: 'string' },
+  'ca-file': { type: 'string' },
+  'log-level': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-client-ca': { type: 'string' },
+} as const;
+
+export interface ServeSettings {
+  directory: string;
+  rules: string;
+  host: string;
+  port: number;
+  bindDn?: string;
+  password?: string;
+  baseDn?: string;
+  caFile?: string;
+  logLevel: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  bodyLimit?: number;
+  trustProxy?: string[];
+}
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const CONFIG_KEYS = new Set([
+  'directory', 'rules', 'host', 'port', 'bindDn', 'password', 'baseDn', 'caFile', 'logLevel', 'tlsCert', 'tlsKey', 'tlsClientCa', 'bodyLimit', 'trustProxy',
+]);
+
+async function readConfig(file: string, cwd: string): Promise<Record<string, unknown>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(resolve(cwd, file), 'utf8'));
+  } catch (error) {
+    throw new RejectedInputError(`${file}: cannot read JSON config (${error instanceof SyntaxError ? 'invalid JSON' : (error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new RejectedInputError(`${file}: config must be a JSON object`);
+  for (const key of Object.keys(parsed)) if (!CONFIG_KEYS.has(key)) throw new RejectedInputError(`${file}: unknown setting "${key}"`);
+  return parsed as Record<string, unknown>;
+}
+
+/** Flags > config file > environment > defaults. Exported for tests. */
+export async function resolveServeSettings(argv: readonly string[], io: CliIO): Promise<ServeSettings> {
+  const { values } = parseCommandArgs(argv, OPTIONS);
+  const config = values.config !== undefined ? await readConfig(values.config, io.cwd) : {};
+  const str = (flag: string | undefined, key: string): string | undefined => {
+    if (flag !== undefined) return flag;
+    const v = config[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' && typeof v !== 'number') throw new RejectedInputError(`config: "${key}" must be a string`);
+    return String(v);
+  };
+  const portText = str(values.port, 'port') ?? '8080';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be 0-65535, got "${portText}"`);
+  const logLevel = str(values['log-level'], 'logLevel') ?? 'info';
+  if (!LOG_LEVELS.has(logLevel)) throw new UsageError(`--log-level must be one of ${[...LOG_LEVELS].join(', ')}`);
+  const settings: ServeSettings = {
+    directory: str(values.directory, 'directory') ?? 'ldif:fixtures/contoso.ldif',
+    rules: str(values.rules, 'rules') ?? 'rules',
+    host: str(values.host, 'host') ?? '127.0.0.1',
+    port,
+    logLevel,
+  };
+  const optional: [keyof ServeSettings, string | undefined, string | undefined][] = [
+    ['bindDn', values['bind-dn'], io.env.DEVICEGATE_LDAP_BIND_DN],
+    ['password', values.password, io.env.DEVICEGATE_LDAP_PASSWORD],
+    ['baseDn', values['base-dn'], undefined],
+    ['caFile', values['ca-file'], undefined],
+    ['tlsCert', values['tls-cert'], undefined],
+    ['tlsKey', values['tls-key'], undefined],
+    ['tlsClientCa', values['tls-client-ca'], undefined],
+  ];
+  for (const [key, flag, env] of optional) {
+    const value = str(flag, key) ?? env;
+    if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
+  }
+  if (typeof config.bodyLimit === 'number') settings.bodyLimit = config.bodyLimit;
+  if (Array.isArray(config.trustProxy)) settings.trustProxy = config.trustProxy.map(String);
+  if ((settings.tlsCert === undefined) !== (settings.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (settings.tlsClientCa !== undefined && settings.tlsCert === undefined) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key');
+  return settings;
+}
+
+function resolveDirectoryUrl(directory: string, cwd: string): string {
+  if (!directory.startsWith('ldif:')) return directory;
+  const path = directory.slice('ldif:'.length);
+  return `ldif:${isAbsolute(path) ? path : resolve(cwd, path)}`;
+}
+
+async function readPem(file: string | undefined, cwd: string, flag: string): Promise<Buffer | undefined> {
+  if (file === undefined) return undefined;
+  try {
+    return await readFile(resolve(cwd, file));
+  } catch (error) {
+    throw new RejectedInputError(`${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
+}
+
+/** Resolves on the first SIGINT/SIGTERM (or when `stop` is called by an embedding test). */
+function untilSignal(): { done: Promise<string>; dispose: () => void } {
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const done = new Promise<string>((resolveSignal) => {
+    onSignal = (signal) => resolveSignal(signal);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  return {
+    done,
+    dispose: () => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    },
+  };
+}
+
+export async function runServe(argv: readonly string[], io: CliIO): Promise<number> {
+  const settings = await resolveServeSettings(argv, io);
+  let tokens;
+  try {
+    tokens = parseApiTokens(io.env.DEVICEGATE_API_TOKENS);
+  } catch (error) {
+    throw new RejectedInputError((error as Error).message);
+  }
+  const [tlsCert, tlsKey, tlsClientCa, ca] = await Promise.all([
+    readPem(settings.tlsCert, io.cwd, '--tls-cert'),
+    readPem(settings.tlsKey, io.cwd, '--tls-key'),
+    readPem(settings.tlsClientCa, io.cwd, '--tls-client-ca'),
+    readPem(settings.caFile, io.cwd, '--ca-file'),
+  ]);
+
+  const metrics = new ServerMetrics({ processMetrics: true });
+  const directory = await openDirectory({
+    url: resolveDirectoryUrl(settings.directory, io.cwd),
+    ...(settings.bindDn !== undefined ? { bindDn: settings.bindDn } : {}),
+    ...(settings.password !== undefined ? { password: settings.password } : {}),
+    ...(settings.baseDn !== undefined ? { baseDn: settings.baseDn } : {}),
+    ...(ca !== undefined ? { ca } : {}),
+  });
+  const engine = await createDecisionEngine({
+    rulesDir: resolve(io.cwd, settings.rules),
+    directory: metrics.instrumentDirectory(directory),
+  }).catch(async (error: unknown) => {
+    await directory.close().catch(() => undefined);
+    throw error;
+  });
+
+  const signals = untilSignal();
+  let app: DevicegateServer | undefined;
+  try {
+    app = await buildServer({
+      engine,
+      logLevel: settings.logLevel,
+      auth: {
+        tokens,
+        mtls: tlsClientCa !== undefined,
+        onGeneratedToken: (token) => io.stderr.write(`devicegate serve: no DEVICEGATE_API_TOKENS set; generated admin token (shown once): ${token}\n`),
+      },
+      ...(tlsCert && tlsKey ? { tls: { cert: tlsCert, key: tlsKey, ...(tlsClientCa ? { clientCa: tlsClientCa } : {}) } } : {}),
+      limits: settings.bodyLimit !== undefined ? { bodyLimit: settings.bodyLimit } : {},
+      metrics,
+      metricsSources: { directory },
+      ...(settings.trustProxy ? { trustProxy: settings.trustProxy } : {}),
+    });
+    app.addHook('onClose', async () => {
+      await directory.close();
+    });
+    const address = await app.listen({ host: settings.host, port: settings.port });
+    io.stdout.write(`devicegate listening on ${address} (directory ${directory.description}; policy revision ${engine.revision})\n`);
+    const signal = await signals.done;
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    return EXIT_OK;
+  } catch (error) {
+    if (app) await app.close().catch(() => undefined);
+    else await engine.close().catch(() => undefined);
+    throw error;
+  } finally {
+    signals.dispose();
+  }
+}
+
+export const serveCommand: Command = { name: 'serve', summary: 'run the HTTP decision service', help: HELP, run: runServe };

@@ -1,0 +1,139 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import underPressure from '@fastify/under-pressure';
+import type { DecisionEngine } from '../policy/index.js';
+import { generateToken, hashToken, type ApiToken } from './api-tokens.js';
+import { authPlugin } from './auth-plugin.js';
+import { errorHandlingPlugin } from './error-handling-plugin.js';
+import { loggerOptions } from './logger-options.js';
+import { rateLimitPlugin, type RateLimitOptions } from './rate-limit-plugin.js';
+import { adminRoutes } from './routes/admin-routes.js';
+import { authzenRoutes } from './routes/authzen-routes.js';
+import { decisionsRoute } from './routes/decisions-route.js';
+import { deviceRoutes } from './routes/device-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { ServerMetrics, type MetricsSources } from './server-metrics.js';
+
+export interface ServerLimits {
+  /** Request body limit in bytes (default 64 KiB): larger bodies are 413s. */
+  readonly bodyLimit?: number;
+  /** @fastify/under-pressure thresholds; 0 disables one. Over a threshold: 503 + Retry-After. */
+  readonly maxEventLoopDelayMs?: number;
+  readonly maxEventLoopUtilization?: number;
+  readonly maxHeapUsedBytes?: number;
+  readonly retryAfterSeconds?: number;
+  /** Per-caller fixed-window rate limit (429 + Retry-After); off unless set. */
+  readonly rateLimit?: RateLimitOptions;
+}
+
+export interface BuildServerOptions {
+  readonly engine: DecisionEngine;
+  /** A pino-compatible logger; otherwise one is made at `logLevel` (default "silent") with secrets redacted. */
+  readonly logger?: FastifyBaseLogger;
+  readonly logLevel?: string;
+  readonly auth?: {
+    /** Configured callers (see parseApiTokens). Empty or absent: one admin token is generated. */
+    readonly tokens?: readonly ApiToken[];
+    /** Accept verified client certificates as scope decide (needs `tls` with `clientCa`). */
+    readonly mtls?: boolean;
+    /** Receives the generated token, once. Default: written to stderr. Never logged. */
+    readonly onGeneratedToken?: (token: string) => void;
+  };
+  /** PEM material for HTTPS; with clientCa, client certificates are requested and verified. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer; readonly clientCa?: string | Buffer };
+  readonly limits?: ServerLimits;
+  /** Pass one made earlier to time directory look-ups (instrumentDirectory); otherwise a new one. */
+  readonly metrics?: ServerMetrics;
+  readonly metricsSources?: MetricsSources;
+  /** Fastify trustProxy: an explicit allow-list of proxy addresses, never `true` by default. */
+  readonly trustProxy?: string | readonly string[];
+  /** Close the engine when the app closes (default true). */
+  readonly closeEngine?: boolean;
+  /** Serve /docs (default true). */
+  readonly docs?: boolean;
+}
+
+export type DevicegateServer = FastifyInstance;
+
+/** The app factory: every call makes an independent app (own registry, tokens, engine hook). */
+export async function buildServer(options: BuildServerOptions): Promise<DevicegateServer> {
+  const limits = options.limits ?? {};
+  const metrics = options.metrics ?? new ServerMetrics();
+  if (options.metricsSources) metrics.attachSources(options.metricsSources);
+
+  let tokens = options.auth?.tokens ?? [];
+  if (tokens.length === 0) {
+    const token = generateToken();
+    tokens = [{ sha256: hashToken(token), scope: 'admin' }];
+    (options.auth?.onGeneratedToken ?? ((t: string) => process.stderr.write(`devicegate: no DEVICEGATE_API_TOKENS set; generated admin token (shown once): ${t}\n`)))(token);
+  }
+
+  const tls = options.tls;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(options.logLevel ?? 'silent') }),
+    ...(tls
+      ? {
+          https: {
+            cert: tls.cert,
+            key: tls.key,
+            ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: false } : {}),
+            minVersion: 'TLSv1.2' as const,
+          },
+        }
+      : {}),
+    bodyLimit: limits.bodyLimit ?? 64 * 1024,
+    trustProxy: typeof options.trustProxy === 'string' ? options.trustProxy : options.trustProxy ? [...options.trustProxy] : false,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
+
+  // JSON only: without the text/plain parser, other media types are 415s.
+  app.removeContentTypeParser(['text/plain']);
+
+  await app.register(errorHandlingPlugin, { metrics });
+  await app.register(underPressure, {
+    maxEventLoopDelay: limits.maxEventLoopDelayMs ?? 1000,
+    maxEventLoopUtilization: limits.maxEventLoopUtilization ?? 0,
+    maxHeapUsedBytes: limits.maxHeapUsedBytes ?? 0,
+    retryAfter: limits.retryAfterSeconds ?? 5,
+    exposeStatusRoute: false,
+  });
+  await app.register(authPlugin, { tokens, mtls: options.auth?.mtls === true && tls?.clientCa !== undefined });
+  if (limits.rateLimit) await app.register(rateLimitPlugin, limits.rateLimit);
+
+  if (options.docs !== false) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: { title: 'devicegate', version: '0.1.0', description: 'Device-based conditional access decisions for AD FS relying parties' },
+        components: {
+          securitySchemes: {
+            bearer: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'A token whose SHA-256 is in DEVICEGATE_API_TOKENS (scopes decide, admin); with --tls-client-ca, a verified client certificate also grants decide',
+            },
+          },
+        },
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  }
+
+  const routeOptions = { engine: options.engine, metrics };
+  await app.register(decisionsRoute, routeOptions);
+  await app.register(authzenRoutes, routeOptions);
+  await app.register(deviceRoutes, routeOptions);
+  await app.register(adminRoutes, routeOptions);
+  await app.register(healthRoutes, routeOptions);
+
+  if (options.closeEngine !== false) {
+    app.addHook('onClose', async () => {
+      await options.engine.close();
+    });
+  }
+  return app;
+}
+

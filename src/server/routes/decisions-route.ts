@@ -1,0 +1,46 @@
+import { performance } from 'node:perf_hooks';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { DecisionEngine } from '../../policy/index.js';
+import { toClaims, toDevice } from '../decision-input.js';
+import { ServerError } from '../errors.js';
+import { BEARER_SECURITY, errorResponses } from '../schemas/common-schemas.js';
+import { DecisionRequestBody, DecisionResponse } from '../schemas/decision-schemas.js';
+import type { ServerMetrics } from '../server-metrics.js';
+
+export interface RouteOptions {
+  readonly engine: DecisionEngine;
+  readonly metrics: ServerMetrics;
+}
+
+export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, metrics }) => {
+  app.post(
+    '/v1/decisions',
+    {
+      config: { scope: 'decide' },
+      schema: {
+        summary: 'One access decision: may this user, on this device, reach this relying party?',
+        tags: ['decisions'],
+        security: BEARER_SECURITY,
+        body: DecisionRequestBody,
+        response: { 200: DecisionResponse, ...errorResponses(400, 401, 403, 404, 413, 415, 429, 503) },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      if (body.samlToken !== undefined) {
+        throw new ServerError('DG_ERR_SERVER_SAML_UNSUPPORTED', '"samlToken" is not supported yet; send "claims" instead', 'samlToken');
+      }
+      const startedAt = performance.now();
+      const decision = await engine.decide({
+        relyingParty: body.relyingParty,
+        device: toDevice(body.device),
+        claims: toClaims(body.claims),
+        explain: body.explain === true,
+        includeIssuedClaims: body.include !== undefined && body.include.length > 0,
+      });
+      metrics.observeDecision(decision.decision, startedAt);
+      // Readonly arrays in the engine's types; the serializer only reads them.
+      return decision as never;
+    },
+  );
+};

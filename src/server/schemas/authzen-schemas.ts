@@ -1,0 +1,89 @@
+import { Type } from 'typebox';
+import { ClaimsInput, DecisionDevice, DecisionResult, DeviceInput, ErrorResponse } from './common-schemas.js';
+
+const Subject = Type.Object(
+  {
+    type: Type.String({ minLength: 1, maxLength: 64, description: 'only "user" is evaluated' }),
+    id: Type.String({ minLength: 1, maxLength: 1024, description: 'the user (UPN); added as a upn claim unless claims carry one' }),
+    properties: Type.Optional(Type.Object({ claims: Type.Optional(ClaimsInput) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+const Resource = Type.Object(
+  {
+    type: Type.String({ minLength: 1, maxLength: 64, description: 'only "relying_party" is evaluated' }),
+    id: Type.String({ minLength: 1, maxLength: 2048, description: 'any identifier of the relying party' }),
+    properties: Type.Optional(Type.Object({}, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+const Action = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64, description: 'only "access" is evaluated' }),
+    properties: Type.Optional(Type.Object({}, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+const Context = Type.Object(
+  {
+    device: Type.Optional(DeviceInput),
+    claims: Type.Optional(ClaimsInput),
+  },
+  { additionalProperties: false },
+);
+
+export const EvaluationRequestBody = Type.Object(
+  { subject: Subject, resource: Resource, action: Action, context: Type.Optional(Context) },
+  { additionalProperties: false },
+);
+
+const EvaluationItem = Type.Object(
+  { subject: Type.Optional(Subject), resource: Type.Optional(Resource), action: Type.Optional(Action), context: Type.Optional(Context) },
+  { additionalProperties: false },
+);
+
+export const EvaluationsRequestBody = Type.Object(
+  {
+    subject: Type.Optional(Subject),
+    resource: Type.Optional(Resource),
+    action: Type.Optional(Action),
+    context: Type.Optional(Context),
+    evaluations: Type.Optional(Type.Array(EvaluationItem, { maxItems: 100 })),
+    options: Type.Optional(
+      Type.Object(
+        {
+          evaluations_semantic: Type.Optional(
+            Type.Union([Type.Literal('execute_all'), Type.Literal('deny_on_first_deny'), Type.Literal('permit_on_first_permit')]),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const EvaluationResponse = Type.Object({
+  decision: Type.Boolean(),
+  context: Type.Object({
+    decision: Type.Optional(DecisionResult),
+    reason_admin: Type.Optional(Type.Object({ code: Type.String(), rule: Type.Optional(Type.String()), message: Type.String() })),
+    device: Type.Optional(DecisionDevice),
+    policy_revision: Type.Optional(Type.String()),
+    /** Batch only: why this one evaluation could not be made. */
+    error: Type.Optional(Type.Object({ status: Type.Integer(), code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) })),
+  }),
+});
+
+export const EvaluationsResponse = Type.Object({ evaluations: Type.Array(EvaluationResponse) });
+
+export const AuthzenConfiguration = Type.Object({
+  policy_decision_point: Type.String(),
+  access_evaluation_endpoint: Type.String(),
+  access_evaluations_endpoint: Type.String(),
+});
+
+export { ErrorResponse };

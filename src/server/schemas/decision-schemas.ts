@@ -1,0 +1,33 @@
+import { Type } from 'typebox';
+import { Claim, ClaimsInput, DecisionDevice, DecisionResult, DeviceInput, Reason } from './common-schemas.js';
+
+export const DecisionRequestBody = Type.Object(
+  {
+    relyingParty: Type.String({ minLength: 1, maxLength: 2048, description: 'any identifier of the relying party' }),
+    device: Type.Optional(DeviceInput),
+    claims: Type.Optional(ClaimsInput),
+    samlToken: Type.Optional(Type.String({ maxLength: 60000, description: 'base64 SAML token (not supported yet: 400)' })),
+    explain: Type.Optional(Type.Boolean({ description: 'include the rule trace' })),
+    include: Type.Optional(Type.Array(Type.Literal('issuedClaims'), { maxItems: 1, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+
+export const TraceEntry = Type.Object({
+  stage: Type.String(),
+  rule: Type.String(),
+  fired: Type.Boolean(),
+  produced: Type.Optional(Type.Array(Claim)),
+  note: Type.Optional(Type.String()),
+});
+
+export const DecisionResponse = Type.Object({
+  decision: DecisionResult,
+  relyingParty: Type.Object({ id: Type.String(), name: Type.String() }),
+  device: DecisionDevice,
+  reason: Reason,
+  policyRevision: Type.String(),
+  enforcement: Type.Optional(Type.Object({ mode: Type.Literal('reportOnly'), decision: DecisionResult, reason: Reason })),
+  trace: Type.Optional(Type.Array(TraceEntry)),
+  issuedClaims: Type.Optional(Type.Array(Claim)),
+});

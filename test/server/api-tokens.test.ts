@@ -1,0 +1,46 @@
+import t from 'tap';
+import { generateToken, hashToken, parseApiTokens, scopeOfToken, tokenHashEntry } from '../../src/server/api-tokens.js';
+
+t.test('parses decide and admin hashes', async (t) => {
+  const a = tokenHashEntry('alpha');
+  const b = tokenHashEntry('bravo', 'admin');
+  const tokens = parseApiTokens(` ${a} , ${b.toUpperCase().replace('ADMIN:SHA256:', 'admin:sha256:')}`);
+  t.equal(tokens.length, 2);
+  t.equal(tokens[0]!.scope, 'decide');
+  t.equal(tokens[1]!.scope, 'admin');
+  t.same(tokens[0]!.sha256, hashToken('alpha'));
+});
+
+t.test('rejects malformed entries without echoing them', async (t) => {
+  for (const bad of ['sha256:abc', 'md5:' + 'a'.repeat(64), 'plain-token', 'admin:' + 'a'.repeat(64), 'sha256:' + 'g'.repeat(64)]) {
+    t.throws(() => parseApiTokens(bad), { code: 'DG_ERR_SERVER_CONFIG', message: /entry 1/ }, bad);
+    try {
+      parseApiTokens(bad);
+    } catch (error) {
+      t.notMatch((error as Error).message, bad, 'message does not echo the entry');
+    }
+  }
+  t.same(parseApiTokens(undefined), []);
+  t.same(parseApiTokens('  '), []);
+});
+
+t.test('scopeOfToken: exact match only, admin wins', async (t) => {
+  const tokens = parseApiTokens([tokenHashEntry('d1'), tokenHashEntry('a1', 'admin'), tokenHashEntry('both'), tokenHashEntry('both', 'admin')].join(','));
+  const table: [string, string | undefined][] = [
+    ['d1', 'decide'],
+    ['a1', 'admin'],
+    ['both', 'admin'],
+    ['d2', undefined],
+    ['D1', undefined],
+    ['d1 ', undefined],
+    ['', undefined],
+  ];
+  for (const [presented, expected] of table) t.equal(scopeOfToken(tokens, presented), expected, JSON.stringify(presented));
+});
+
+t.test('generated tokens are random and long', async (t) => {
+  const a = generateToken();
+  const b = generateToken();
+  t.not(a, b);
+  t.ok(a.length >= 40);
+});
