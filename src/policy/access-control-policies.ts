@@ -1,0 +1,198 @@
+import { DEVICE_CLAIM_TYPES, MULTIPLE_AUTHN, REQUEST_CLAIM_TYPES, type Claim } from '../claims/index.js';
+
+/**
+ * The AD FS 2016+ built-in access control policies (reference adfs-claim-rules.md §3.2) as data,
+ * evaluated as §3.5: rules OR-ed, conditions AND-ed, exceptions OR-ed, "require MFA" as an action
+ * modifier. AD FS does not publish how it compiles a policy; this is our model of each name.
+ */
+export type AcpCondition =
+  | { readonly kind: 'always' }
+  | { readonly kind: 'network'; readonly location: 'intranet' | 'extranet' }
+  | { readonly kind: 'groups'; readonly sids: readonly string[] }
+  | { readonly kind: 'deviceTrust'; readonly level: 'authenticated' | 'managed' | 'compliant' }
+  | { readonly kind: 'claim'; readonly type: string; readonly values: readonly string[] }
+  /** The relying party is the device registration service (identifier urn:ms-drs:...). */
+  | { readonly kind: 'deviceRegistration' };
+
+export interface AcpRule {
+  readonly description: string;
+  readonly conditions: readonly AcpCondition[];
+  readonly exceptions: readonly AcpCondition[];
+  readonly requireMfa: boolean;
+}
+
+export interface CompiledAccessControlPolicy {
+  readonly name: string;
+  readonly rules: readonly AcpRule[];
+}
+
+type Template = (groups: readonly string[]) => AcpRule[];
+
+const ALWAYS: AcpCondition = { kind: 'always' };
+
+function rule(description: string, conditions: AcpCondition[], requireMfa = false, exceptions: AcpCondition[] = []): AcpRule {
+  return { description, conditions, exceptions, requireMfa };
+}
+
+/** Exact names as AD FS lists them; the boolean says whether GroupParameter is required. */
+export const BUILT_IN_POLICIES: ReadonlyMap<string, { readonly needsGroups: boolean; readonly build: Template }> = new Map<
+  string,
+  { needsGroups: boolean; build: Template }
+>([
+  ['Permit everyone', { needsGroups: false, build: () => [rule('permit everyone', [ALWAYS])] }],
+  ['Permit everyone and require MFA', { needsGroups: false, build: () => [rule('permit everyone with MFA', [ALWAYS], true)] }],
+  [
+    'Permit everyone and require MFA for specific group',
+    {
+      needsGroups: true,
+      build: (sids) => [
+        rule('permit members of the group with MFA', [{ kind: 'groups', sids }], true),
+        rule('permit everyone else', [ALWAYS], false, [{ kind: 'groups', sids }]),
+      ],
+    },
+  ],
+  [
+    'Permit everyone and require MFA from extranet access',
+    {
+      needsGroups: false,
+      build: () => [
+        rule('permit extranet requests with MFA', [{ kind: 'network', location: 'extranet' }], true),
+        rule('permit intranet requests', [{ kind: 'network', location: 'intranet' }]),
+      ],
+    },
+  ],
+  [
+    'Permit everyone and require MFA from unauthenticated devices',
+    {
+      needsGroups: false,
+      build: () => [
+        rule('permit authenticated devices', [{ kind: 'deviceTrust', level: 'authenticated' }]),
+        rule('permit unauthenticated devices with MFA', [ALWAYS], true, [{ kind: 'deviceTrust', level: 'authenticated' }]),
+      ],
+    },
+  ],
+  [
+    'Permit everyone and require MFA, allow automatic device registration',
+    {
+      needsGroups: false,
+      build: () => [
+        rule('permit device registration', [{ kind: 'deviceRegistration' }]),
+        rule('permit everyone with MFA', [ALWAYS], true),
+      ],
+    },
+  ],
+  ['Permit everyone for intranet access', { needsGroups: false, build: () => [rule('permit intranet requests', [{ kind: 'network', location: 'intranet' }])] }],
+  ['Permit specific group', { needsGroups: true, build: (sids) => [rule('permit members of the group', [{ kind: 'groups', sids }])] }],
+]);
+
+const SID_RE = /^S-1-\d+(-\d+)+$/i;
+
+/** Validates the name and parameters; returns the problems as messages (empty = fine). */
+export function compileAccessControlPolicy(
+  name: string,
+  parameters: Readonly<Record<string, unknown>> | undefined,
+): { policy?: CompiledAccessControlPolicy; problems: string[] } {
+  const template = BUILT_IN_POLICIES.get(name);
+  if (template === undefined) {
+    return { problems: [`unknown access control policy "${name}" (built-in policies: ${[...BUILT_IN_POLICIES.keys()].map((n) => `"${n}"`).join(', ')})`] };
+  }
+  const problems: string[] = [];
+  let sids: string[] = [];
+  for (const key of Object.keys(parameters ?? {})) {
+    if (key !== 'GroupParameter') problems.push(`access control policy parameter "${key}" is not known (only GroupParameter)`);
+  }
+  const raw = parameters?.['GroupParameter'];
+  if (template.needsGroups) {
+    const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : undefined;
+    if (list === undefined || list.length === 0) {
+      problems.push(`access control policy "${name}" needs parameter GroupParameter (one or more group SIDs)`);
+    } else {
+      for (const value of list) {
+        if (typeof value !== 'string' || !SID_RE.test(value.trim())) problems.push(`GroupParameter value ${JSON.stringify(value)} is not a SID (S-1-5-21-...)`);
+        else sids.push(value.trim().toUpperCase());
+      }
+    }
+  } else if (raw !== undefined) {
+    problems.push(`access control policy "${name}" takes no GroupParameter`);
+  }
+  if (problems.length > 0) return { problems };
+  sids = [...new Set(sids)];
+  return { policy: { name, rules: template.build(sids) }, problems };
+}
+
+export interface AcpContext {
+  readonly claims: readonly Claim[];
+  readonly relyingPartyIdentifiers: readonly string[];
+}
+
+const T_INSIDE = REQUEST_CLAIM_TYPES.insideCorporateNetwork.toLowerCase();
+const T_GROUP = REQUEST_CLAIM_TYPES.groupSid.toLowerCase();
+const T_PRIMARY_GROUP = REQUEST_CLAIM_TYPES.primaryGroupSid.toLowerCase();
+const T_AMR = REQUEST_CLAIM_TYPES.authnMethodsReferences.toLowerCase();
+const DEVICE_LEVEL_TYPE = {
+  authenticated: DEVICE_CLAIM_TYPES.isKnown.toLowerCase(),
+  managed: DEVICE_CLAIM_TYPES.isManaged.toLowerCase(),
+  compliant: DEVICE_CLAIM_TYPES.isCompliant.toLowerCase(),
+} as const;
+
+function hasClaim(claims: readonly Claim[], typeLower: string, test: (value: string) => boolean): boolean {
+  for (const c of claims) if (c.type.toLowerCase() === typeLower && test(c.value)) return true;
+  return false;
+}
+
+const isTrue = (v: string): boolean => v.toLowerCase() === 'true';
+
+export function conditionHolds(condition: AcpCondition, ctx: AcpContext): boolean {
+  switch (condition.kind) {
+    case 'always':
+      return true;
+    case 'network': {
+      // Without the claim the request is treated as extranet (the stricter side).
+      const inside = hasClaim(ctx.claims, T_INSIDE, isTrue);
+      return condition.location === 'intranet' ? inside : !inside;
+    }
+    case 'groups': {
+      const test = (v: string): boolean => condition.sids.includes(v.toUpperCase());
+      return hasClaim(ctx.claims, T_GROUP, test) || hasClaim(ctx.claims, T_PRIMARY_GROUP, test);
+    }
+    case 'deviceTrust':
+      return hasClaim(ctx.claims, DEVICE_LEVEL_TYPE[condition.level], isTrue);
+    case 'claim': {
+      const type = condition.type.toLowerCase();
+      return hasClaim(ctx.claims, type, (v) => condition.values.includes(v));
+    }
+    case 'deviceRegistration':
+      return ctx.relyingPartyIdentifiers.some((id) => id.toLowerCase().startsWith('urn:ms-drs:'));
+  }
+}
+
+export function mfaDone(claims: readonly Claim[]): boolean {
+  return hasClaim(claims, T_AMR, (v) => v === MULTIPLE_AUTHN);
+}
+
+export interface AcpOutcome {
+  readonly result: 'permit' | 'deny' | 'mfa_required';
+  /** Index of the rule that permitted (or first asked for MFA). */
+  readonly ruleIndex?: number;
+}
+
+/** §3.5: the first rule whose conditions hold and no exception holds permits (or asks for MFA). */
+export function evaluateAccessControlPolicy(policy: CompiledAccessControlPolicy, ctx: AcpContext): AcpOutcome {
+  const done = mfaDone(ctx.claims);
+  let mfaRule: number | undefined;
+  for (let i = 0; i < policy.rules.length; i++) {
+    const r = policy.rules[i]!;
+    if (!r.conditions.every((c) => conditionHolds(c, ctx))) continue;
+    if (r.exceptions.some((c) => conditionHolds(c, ctx))) continue;
+    if (r.requireMfa && !done) {
+      mfaRule ??= i;
+      continue;
+    }
+    return { result: 'permit', ruleIndex: i };
+  }
+  return mfaRule !== undefined ? { result: 'mfa_required', ruleIndex: mfaRule } : { result: 'deny' };
+}
+
+export function describeAcpRule(policy: CompiledAccessControlPolicy, index: number): string {
+  return `${policy.name} rule ${index + 1} (${policy.rules[index]?.description ?? '?'})`;
+}

@@ -1,0 +1,237 @@
+import { createCachedDirectory, type CachedDeviceDirectory, type DeviceCacheOptions } from '../cache/index.js';
+import { normalizeDeviceId, normalizeThumbprint } from '../certificate/index.js';
+import { DEVICE_CLAIM_TYPES, REQUEST_CLAIM_TYPES, type Claim } from '../claims/index.js';
+import type { DeviceDirectory } from '../directory/index.js';
+import type { AttributeStore } from '../language/index.js';
+import { createActiveDirectoryStore } from './active-directory-store.js';
+import type { Decision, DecisionEngine, DecisionRequest, DeviceDescription, DevicePresentation, RelyingPartySummary } from './decision-types.js';
+import { DeviceResolver, type Logger } from './device-resolver.js';
+import { PolicyError } from './errors.js';
+import { runPipeline } from './pipeline.js';
+import { loadRegistry, type Registry } from './registry.js';
+import { watchRules } from './rules-watcher.js';
+
+export interface DecisionEngineOptions {
+  readonly rulesDir: string;
+  readonly directory: DeviceDirectory;
+  /** Device cache settings; false = no caching (single-flight only). */
+  readonly cache?: DeviceCacheOptions | false;
+  readonly now?: () => Date;
+  /** pino-like; warnings once at start (name-only issuer checks), reload failures. */
+  readonly logger?: Logger;
+  /** Watch rules/ and reload on change (debounced). Default false. */
+  readonly watch?: boolean;
+  /** Close the directory when the engine closes (default false: whoever opened it closes it). */
+  readonly ownsDirectory?: boolean;
+  /** Base for a relative rulesDir and for paths in diagnostics (default process.cwd()). */
+  readonly cwd?: string;
+  readonly lenient?: boolean;
+}
+
+const SILENT: Logger = { warn: () => undefined, info: () => undefined, error: () => undefined };
+
+// Device claims only ever come from the directory: a caller cannot assert its own device is compliant.
+const DEVICE_TYPES = new Set(Object.values(DEVICE_CLAIM_TYPES).map((t) => t.toLowerCase()));
+const T_PRIMARY_SID = REQUEST_CLAIM_TYPES.primarySid.toLowerCase();
+
+function callerClaims(claims: readonly Claim[] | undefined): { claims: readonly Claim[]; primarySid?: string } {
+  if (claims === undefined || claims.length === 0) return { claims: [] };
+  let primarySid: string | undefined;
+  let dropped = false;
+  for (const c of claims) {
+    const t = c.type.toLowerCase();
+    if (DEVICE_TYPES.has(t)) dropped = true;
+    else if (primarySid === undefined && t === T_PRIMARY_SID) primarySid = c.value;
+  }
+  const kept = dropped ? claims.filter((c) => !DEVICE_TYPES.has(c.type.toLowerCase())) : claims;
+  return primarySid !== undefined ? { claims: kept, primarySid } : { claims: kept };
+}
+
+class Engine implements DecisionEngine {
+  #registry: Registry;
+  readonly #options: DecisionEngineOptions;
+  readonly #directory: CachedDeviceDirectory;
+  readonly #resolver: DeviceResolver;
+  readonly #stores: Readonly<Record<string, AttributeStore>>;
+  readonly #logger: Logger;
+  readonly #now: () => Date;
+  #watcher: { close(): void } | undefined;
+  #reloading: Promise<{ revision: string; changed: boolean }> | undefined;
+  #closed = false;
+
+  constructor(registry: Registry, options: DecisionEngineOptions, directory: CachedDeviceDirectory) {
+    this.#registry = registry;
+    this.#options = options;
+    this.#directory = directory;
+    this.#logger = options.logger ?? SILENT;
+    this.#now = options.now ?? (() => new Date());
+    this.#resolver = new DeviceResolver({ directory, logger: this.#logger }, registry.farm, registry.trustedIssuerCertificates);
+    this.#stores = { 'Active Directory': createActiveDirectoryStore(options.directory) };
+    if (options.watch === true) {
+      this.#watcher = watchRules(registry.rulesDir, () => {
+        this.reload().then(
+          (r) => {
+            if (r.changed) this.#logger.info(`rules reloaded: revision ${r.revision}`);
+          },
+          (error: unknown) => this.#logger.error(`rules reload failed, keeping revision ${this.#registry.revision}: ${(error as Error).message}`),
+        );
+      });
+    }
+  }
+
+  get revision(): string {
+    return this.#registry.revision;
+  }
+
+  get directory(): CachedDeviceDirectory {
+    return this.#directory;
+  }
+
+  /** Warm-up: builds the issuer trust once so the name-only warning is logged at start. */
+  async prepare(): Promise<void> {
+    try {
+      await this.#resolver.trust();
+    } catch {
+      // directory down at start: retried on the first certificate
+    }
+  }
+
+  async decide(request: DecisionRequest): Promise<Decision> {
+    if (this.#closed) throw new PolicyError('DG_ERR_POLICY_CLOSED', 'the decision engine is closed');
+    const registry = this.#registry;
+    if (typeof request.relyingParty !== 'string' || request.relyingParty === '') {
+      throw new PolicyError('DG_ERR_POLICY_BAD_REQUEST', 'relyingParty must be a relying party identifier', 'relyingParty');
+    }
+    const rp = registry.byIdentifier.get(request.relyingParty);
+    if (rp === undefined) throw new PolicyError('DG_ERR_POLICY_UNKNOWN_RELYING_PARTY', `no relying party has the identifier "${request.relyingParty}"`, 'relyingParty');
+    const at = request.at ?? this.#now();
+    const caller = callerClaims(request.claims);
+    const device = await this.#resolver.resolve(request.device, { at, primarySid: caller.primarySid });
+    const deviceView = {
+      status: device.status,
+      ...(device.id !== undefined ? { id: device.id } : {}),
+      ...(device.displayName !== undefined ? { displayName: device.displayName } : {}),
+      ...(device.trustType !== undefined ? { trustType: device.trustType } : {}),
+      ...(device.managed !== undefined ? { managed: device.managed } : {}),
+      ...(device.compliant !== undefined ? { compliant: device.compliant } : {}),
+      source: device.source,
+    };
+    const relyingParty = { id: rp.summary.id, name: rp.summary.name };
+    if (!rp.summary.enabled) {
+      return {
+        decision: 'deny',
+        relyingParty,
+        device: deviceView,
+        reason: { code: 'relying_party_disabled', message: `relying party "${rp.summary.name}" is disabled` },
+        policyRevision: registry.revision,
+      };
+    }
+    const input = device.claims.length === 0 ? caller.claims : [...caller.claims, ...device.claims];
+    const explain = request.explain === true;
+    const result = await runPipeline(registry, rp, input, { explain, includeIssuedClaims: request.includeIssuedClaims === true, stores: this.#stores });
+    const trace = result.trace;
+    if (trace !== undefined) {
+      trace.unshift({
+        stage: 'device',
+        rule: 'device',
+        fired: device.status === 'known',
+        note: `status ${device.status} (source ${device.source})${device.detail !== undefined ? `: ${device.detail}` : ''}`,
+        ...(device.claims.length > 0 ? { produced: device.claims } : {}),
+      });
+    }
+    const base = {
+      relyingParty,
+      device: deviceView,
+      policyRevision: registry.revision,
+      ...(trace !== undefined ? { trace } : {}),
+      ...(result.issuedClaims !== undefined ? { issuedClaims: result.issuedClaims } : {}),
+    };
+    if (rp.summary.mode === 'reportOnly') {
+      return {
+        decision: 'permit',
+        reason: {
+          code: 'report_only',
+          ...(result.reason.rule !== undefined ? { rule: result.reason.rule } : {}),
+          message: `report-only relying party: enforcement would answer ${result.decision} (${result.reason.message})`,
+        },
+        enforcement: { mode: 'reportOnly', decision: result.decision, reason: result.reason },
+        ...base,
+      };
+    }
+    return { decision: result.decision, reason: result.reason, ...base };
+  }
+
+  async describeDevice(device: DevicePresentation, options: { primarySid?: string; at?: Date } = {}): Promise<DeviceDescription> {
+    if (this.#closed) throw new PolicyError('DG_ERR_POLICY_CLOSED', 'the decision engine is closed');
+    if (device === undefined || device === null) throw new PolicyError('DG_ERR_POLICY_BAD_REQUEST', 'a device is required', 'device');
+    const r = await this.#resolver.resolve(device, { at: options.at ?? this.#now(), primarySid: options.primarySid });
+    return {
+      status: r.status,
+      source: r.source,
+      ...(r.record !== undefined ? { record: r.record } : {}),
+      claims: r.claims,
+      ...(r.detail !== undefined ? { detail: r.detail } : {}),
+    };
+  }
+
+  relyingParties(): readonly RelyingPartySummary[] {
+    return this.#registry.relyingParties.map((rp) => rp.summary);
+  }
+
+  reload(): Promise<{ readonly revision: string; readonly changed: boolean }> {
+    // One reload at a time; a second caller shares the one in progress.
+    this.#reloading ??= (async () => {
+      try {
+        const next = await loadRegistry(this.#options.rulesDir, { cwd: this.#options.cwd ?? process.cwd(), lenient: this.#options.lenient ?? false });
+        const changed = next.revision !== this.#registry.revision;
+        if (changed) {
+          this.#registry = next;
+          this.#resolver.update(next.farm, next.trustedIssuerCertificates);
+        }
+        return { revision: next.revision, changed };
+      } finally {
+        this.#reloading = undefined;
+      }
+    })();
+    return this.#reloading;
+  }
+
+  purgeCache(key?: string): number {
+    if (key === undefined) return this.#directory.purge();
+    const k = key.trim();
+    for (const normalize of [normalizeThumbprint, normalizeDeviceId]) {
+      try {
+        return this.#directory.purge(normalize(k));
+      } catch {
+        // not that kind of key
+      }
+    }
+    return this.#directory.purge(k);
+  }
+
+  async readiness(): Promise<{ readonly ok: boolean; readonly rules: boolean; readonly directory: import('../directory/index.js').DirectoryHealth }> {
+    const directory = await this.#directory.health().catch(
+      (error: unknown) => ({ ok: false, backend: this.#directory.backend, detail: (error as { code?: string }).code ?? 'health check failed' }) as const,
+    );
+    return { ok: directory.ok && !this.#closed, rules: true, directory };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#watcher?.close();
+    if (this.#options.ownsDirectory === true) await this.#options.directory.close();
+  }
+}
+
+export type DecisionEngineWithInternals = DecisionEngine & { readonly directory: CachedDeviceDirectory };
+
+/** Loads rules/ (throws PolicyLoadError with every diagnostic) and returns the decision engine. */
+export async function createDecisionEngine(options: DecisionEngineOptions): Promise<DecisionEngineWithInternals> {
+  const registry = await loadRegistry(options.rulesDir, { cwd: options.cwd ?? process.cwd(), lenient: options.lenient ?? false });
+  const cacheOptions: DeviceCacheOptions = options.cache === false ? { ttlMs: 0, negativeTtlMs: 0, staleIfErrorMs: 0 } : (options.cache ?? {});
+  const directory = createCachedDirectory(options.directory, cacheOptions);
+  const engine = new Engine(registry, options, directory);
+  await engine.prepare();
+  return engine;
+}

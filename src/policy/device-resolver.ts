@@ -1,0 +1,179 @@
+import {
+  buildIssuerTrust,
+  checkDeviceCertificate,
+  CertificateError,
+  isCertificateError,
+  normalizeDeviceId,
+  normalizeThumbprint,
+  parseDeviceCertificate,
+  type CertificateCheck,
+  type DeviceCertificate,
+  type IssuerTrust,
+} from '../certificate/index.js';
+import type { CachedDeviceDirectory } from '../cache/index.js';
+import { deviceClaims, deviceStatus, trustTypeValue } from '../claims/index.js';
+import type { DeviceQuery, DeviceRecord } from '../directory/index.js';
+import type { DevicePresentation, DeviceSource, ResolvedDevice } from './decision-types.js';
+import { PolicyError } from './errors.js';
+import type { FarmSettings } from './farm-settings.js';
+
+export interface ResolvedDeviceWithRecord extends ResolvedDevice {
+  readonly record?: DeviceRecord;
+}
+
+export interface Logger {
+  warn(message: string): void;
+  info(message: string): void;
+  error(message: string): void;
+}
+
+export interface DeviceResolverOptions {
+  readonly directory: CachedDeviceDirectory;
+  readonly logger: Logger;
+}
+
+const NOT_PRESENTED: ResolvedDeviceWithRecord = Object.freeze({ status: 'not_presented', source: 'none', claims: Object.freeze([]) as readonly never[] });
+
+function rethrowAs(field: string, error: unknown): never {
+  if (isCertificateError(error)) throw new CertificateError(error.code, error.message, field);
+  throw error;
+}
+
+/** Turns the request's device presentation into a directory query (and the parsed certificate). */
+export function presentationToQuery(device: DevicePresentation): { query: DeviceQuery; certificate?: DeviceCertificate } {
+  if (typeof device !== 'object' || device === null) throw new PolicyError('DG_ERR_POLICY_BAD_REQUEST', 'device must be an object', 'device');
+  const keys = Object.keys(device).filter((k) => (device as Record<string, unknown>)[k] !== undefined);
+  if (keys.length !== 1 || !['certificate', 'thumbprint', 'deviceId'].includes(keys[0]!)) {
+    throw new PolicyError('DG_ERR_POLICY_BAD_REQUEST', 'device must have exactly one of certificate, thumbprint or deviceId', 'device');
+  }
+  const key = keys[0] as 'certificate' | 'thumbprint' | 'deviceId';
+  const value = (device as Record<string, unknown>)[key];
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new PolicyError('DG_ERR_POLICY_BAD_REQUEST', `device.${key} must be a non-empty string`, `device.${key}`);
+  }
+  try {
+    switch (key) {
+      case 'certificate': {
+        const certificate = parseDeviceCertificate(value);
+        return { query: { kind: 'key', key: certificate.altSecurityIdentity, thumbprint: certificate.thumbprint }, certificate };
+      }
+      case 'thumbprint':
+        return { query: { kind: 'thumbprint', thumbprint: normalizeThumbprint(value) } };
+      case 'deviceId':
+        return { query: { kind: 'deviceId', deviceId: normalizeDeviceId(value) } };
+    }
+  } catch (error) {
+    return rethrowAs(`device.${key}`, error);
+  }
+}
+
+/**
+ * Presentation -> query -> cache/directory -> certificate checks -> status -> claims.
+ * The issuer trust is built from farm.json's CAs plus the directory's DRS issuer certificates.
+ */
+export class DeviceResolver {
+  readonly #directory: CachedDeviceDirectory;
+  readonly #logger: Logger;
+  #farm: FarmSettings;
+  #farmCertificates: readonly Buffer[];
+  #trust: Promise<IssuerTrust> | undefined;
+  #warnedNameOnly = false;
+
+  constructor(options: DeviceResolverOptions, farm: FarmSettings, farmCertificates: readonly Buffer[]) {
+    this.#directory = options.directory;
+    this.#logger = options.logger;
+    this.#farm = farm;
+    this.#farmCertificates = farmCertificates;
+  }
+
+  /** New farm settings (reload): the trust is rebuilt on next use. */
+  update(farm: FarmSettings, farmCertificates: readonly Buffer[]): void {
+    this.#farm = farm;
+    this.#farmCertificates = farmCertificates;
+    this.#trust = undefined;
+  }
+
+  get farm(): FarmSettings {
+    return this.#farm;
+  }
+
+  trust(): Promise<IssuerTrust> {
+    this.#trust ??= this.#buildTrust().catch((error: unknown) => {
+      this.#trust = undefined; // try again next time
+      throw error;
+    });
+    return this.#trust;
+  }
+
+  async #buildTrust(): Promise<IssuerTrust> {
+    const published = await this.#directory.issuerCertificates();
+    const anchors: Buffer[] = [...this.#farmCertificates, ...published];
+    let trust: IssuerTrust;
+    try {
+      trust = buildIssuerTrust(anchors);
+    } catch (error) {
+      // A malformed certificate on the DRS object must not stop decisions: use farm.json's only.
+      this.#logger.error(`device issuer certificates from the directory are unusable (${(error as Error).message}); using farm.json trustedDeviceIssuers only`);
+      trust = buildIssuerTrust(this.#farmCertificates);
+    }
+    if (trust.mode === 'name' && !this.#warnedNameOnly) {
+      this.#warnedNameOnly = true;
+      this.#logger.warn('no trusted device issuer certificates (farm.json trustedDeviceIssuers, msDS-IssuerPublicCertificates): device certificate issuers are checked by name only (CN=MS-Organization-Access)');
+    }
+    return trust;
+  }
+
+  async resolve(device: DevicePresentation | undefined, options: { at: Date; primarySid?: string | undefined }): Promise<ResolvedDeviceWithRecord> {
+    if (device === undefined || device === null) return NOT_PRESENTED;
+    const { query, certificate } = presentationToQuery(device);
+    let record: DeviceRecord | undefined;
+    let source: DeviceSource;
+    try {
+      const answer = await this.#directory.lookup(query);
+      record = answer.record;
+      source = answer.source;
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? 'error';
+      if (this.#farm.onDirectoryError === 'error') {
+        throw new PolicyError('DG_ERR_POLICY_DIRECTORY_UNAVAILABLE', `the directory is unavailable (${code})`);
+      }
+      return { status: 'directory_unavailable', source: 'none', claims: [], detail: code };
+    }
+    let check: CertificateCheck | undefined;
+    if (certificate !== undefined && record !== undefined) {
+      let trust: IssuerTrust;
+      try {
+        trust = await this.trust();
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? 'error';
+        if (this.#farm.onDirectoryError === 'error') throw new PolicyError('DG_ERR_POLICY_DIRECTORY_UNAVAILABLE', `the directory is unavailable (${code})`);
+        return { status: 'directory_unavailable', source: 'none', claims: [], detail: code };
+      }
+      check = checkDeviceCertificate(certificate, { trust, now: options.at, ...(record.deviceId !== undefined ? { deviceId: record.deviceId } : {}) });
+    }
+    const status = deviceStatus({
+      presented: true,
+      record,
+      certificate: check,
+      now: options.at,
+      maxInactiveDays: this.#farm.maxInactiveDays,
+    });
+    const names = this.#farm.claimMapping.trustTypeNames;
+    const claims = status.status === 'known' && record !== undefined ? deviceClaims(record, { primarySid: options.primarySid, trustTypeNames: names }) : [];
+    if (record === undefined) {
+      return { status: status.status, source, claims, ...(status.detail !== undefined ? { detail: status.detail } : {}) };
+    }
+    return {
+      status: status.status,
+      source,
+      claims,
+      record,
+      ...(status.detail !== undefined ? { detail: status.detail } : {}),
+      ...(record.deviceId !== undefined ? { id: record.deviceId } : {}),
+      ...(record.displayName !== undefined ? { displayName: record.displayName } : {}),
+      ...(record.trustType !== undefined ? { trustType: trustTypeValue(record.trustType, names) } : {}),
+      managed: record.isManaged === true || record.cloudIsManaged === true,
+      compliant: record.isCompliant === true,
+    };
+  }
+}

@@ -1,0 +1,30 @@
+export type {
+  Decision,
+  DecisionEngine,
+  DecisionReason,
+  DecisionRequest,
+  DecisionResult,
+  DeviceDescription,
+  DevicePresentation,
+  DeviceSource,
+  DeviceStatus,
+  RelyingPartySummary,
+  ResolvedDevice,
+  TraceEntry,
+} from './decision-types.js';
+export { createDecisionEngine, type DecisionEngineOptions, type DecisionEngineWithInternals } from './decision-engine.js';
+export { PolicyError, PolicyLoadError, POLICY_ERROR_CODES, isPolicyError, type PolicyErrorCode } from './errors.js';
+export { loadRegistry, decodeText, type Registry, type LoadedRelyingParty, type LoadedRuleSet } from './registry.js';
+export { parseFarmSettings, DEFAULT_ACCEPTANCE_RULES, type FarmSettings } from './farm-settings.js';
+export { parseRelyingPartyConfig, type RelyingPartyConfig } from './relying-party-config.js';
+export {
+  BUILT_IN_POLICIES,
+  compileAccessControlPolicy,
+  evaluateAccessControlPolicy,
+  type AcpCondition,
+  type AcpRule,
+  type CompiledAccessControlPolicy,
+} from './access-control-policies.js';
+export { DeviceResolver, presentationToQuery, type Logger } from './device-resolver.js';
+export { createActiveDirectoryStore, parseAdStoreQuery } from './active-directory-store.js';
+export { runPipeline } from './pipeline.js';
