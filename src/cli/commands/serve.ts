@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { pino } from 'pino';
 import { isAbsolute, resolve } from 'node:path';
 import { openDirectory } from '../../directory/index.js';
 import { createDecisionEngine } from '../../policy/index.js';
-import { buildServer, parseApiTokens, ServerMetrics, type DevicegateServer } from '../../server/index.js';
+import { buildServer, loggerOptions, parseApiTokens, ServerMetrics, type DevicegateServer } from '../../server/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT_OK, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
 
@@ -171,6 +172,8 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
     readPem(settings.caFile, io.cwd, '--ca-file'),
   ]);
 
+  // Logs go to stderr: stdout carries only the "listening" line.
+  const logger = pino(loggerOptions(settings.logLevel), pino.destination(2));
   const metrics = new ServerMetrics({ processMetrics: true });
   const directory = await openDirectory({
     url: resolveDirectoryUrl(settings.directory, io.cwd),
@@ -182,6 +185,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   const engine = await createDecisionEngine({
     rulesDir: resolve(io.cwd, settings.rules),
     directory: metrics.instrumentDirectory(directory),
+    logger,
   }).catch(async (error: unknown) => {
     await directory.close().catch(() => undefined);
     throw error;
@@ -192,7 +196,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   try {
     app = await buildServer({
       engine,
-      logLevel: settings.logLevel,
+      logger,
       auth: {
         tokens,
         mtls: tlsClientCa !== undefined,
@@ -201,7 +205,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
       ...(tlsCert && tlsKey ? { tls: { cert: tlsCert, key: tlsKey, ...(tlsClientCa ? { clientCa: tlsClientCa } : {}) } } : {}),
       limits: settings.bodyLimit !== undefined ? { bodyLimit: settings.bodyLimit } : {},
       metrics,
-      metricsSources: { directory },
+      metricsSources: { directory, cache: () => ({ ...engine.directory.counters, size: engine.directory.size }) },
       ...(settings.trustProxy ? { trustProxy: settings.trustProxy } : {}),
     });
     app.addHook('onClose', async () => {

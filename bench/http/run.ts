@@ -1,0 +1,138 @@
+/**
+ * Cached POST /v1/decisions vs a bare Fastify route returning a same-sized JSON body (quality bar: >= 0.8x).
+ * Both targets run as child processes; autocannon runs here with the same settings against each.
+ * Env: BENCH_CONNECTIONS (50), BENCH_DURATION seconds (10), BENCH_ROUNDS (1), BENCH_DIRECTORY, BENCH_RULES.
+ * Writes bench/results/http.json.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { generateToken, tokenHashEntry } from '../../src/server/index.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+const directoryUrl = process.env.BENCH_DIRECTORY ?? `ldif:${join(root, 'fixtures/contoso.ldif')}`;
+const rulesDir = process.env.BENCH_RULES ?? join(root, 'rules');
+const token = generateToken();
+
+interface Target { child: ChildProcess; port: number }
+
+async function startTarget(mode: 'bare' | 'devicegate', replyFile = ''): Promise<Target> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/http/target.ts'), mode, rulesDir, directoryUrl, replyFile], {
+    cwd: root,
+    env: { ...process.env, DEVICEGATE_API_TOKENS: tokenHashEntry(token, 'admin') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const port = await new Promise<number>((ok, fail) => {
+    lines.once('line', (line) => ok((JSON.parse(line) as { port: number }).port));
+    child.once('exit', (code) => fail(new Error(`${mode} target exited ${String(code)}`)));
+  });
+  return { child, port };
+}
+
+async function stop(target: Target): Promise<void> {
+  const exited = new Promise((ok) => target.child.once('exit', ok));
+  target.child.kill('SIGTERM');
+  await exited;
+}
+
+function pickRequest(): { relyingParty: string; device?: { thumbprint: string } } {
+  const manifest = JSON.parse(readFileSync(join(root, 'fixtures/devices.json'), 'utf8')) as unknown;
+  const devices = (Array.isArray(manifest) ? manifest : (manifest as { devices: unknown[] }).devices) as { thumbprint?: string; expectedStatus?: string }[];
+  const known = devices.find((d) => d.expectedStatus === 'known' && typeof d.thumbprint === 'string');
+  return { relyingParty: 'placeholder', ...(known?.thumbprint ? { device: { thumbprint: known.thumbprint } } : {}) };
+}
+
+async function post(port: number, path: string, body: unknown): Promise<{ status: number; text: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+interface Measured { requestsPerSecond: number; latencyP50Ms: number; latencyP99Ms: number; non2xx: number; errors: number }
+
+async function load(port: number, body: string): Promise<Measured> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/v1/decisions`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body,
+    connections,
+    duration,
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+async function main(): Promise<void> {
+  const request = pickRequest();
+  const devicegate = await startTarget('devicegate');
+  const rps = await fetch(`http://127.0.0.1:${devicegate.port}/v1/relying-parties`, { headers: { authorization: `Bearer ${token}` } });
+  const parties = (await rps.json()) as { relyingParties: { id: string }[] };
+  request.relyingParty = process.env.BENCH_RP ?? parties.relyingParties[0]?.id ?? 'none';
+  const body = JSON.stringify(request);
+  const warm = await post(devicegate.port, '/v1/decisions', request);
+  if (warm.status !== 200) throw new Error(`warm-up decision failed: ${warm.status} ${warm.text}`);
+  for (let i = 0; i < 200; i++) await post(devicegate.port, '/v1/decisions', request);
+  const dir = mkdtempSync(join(tmpdir(), 'dg-bench-'));
+  const replyFile = join(dir, 'reply.json');
+  writeFileSync(replyFile, warm.text);
+  const bare = await startTarget('bare', replyFile);
+
+  const runs: { bare: Measured; decision: Measured }[] = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const b = await load(bare.port, body);
+      const d = await load(devicegate.port, body);
+      runs.push({ bare: b, decision: d });
+      process.stdout.write(`round ${round + 1}: bare ${b.requestsPerSecond.toFixed(0)} req/s, decision ${d.requestsPerSecond.toFixed(0)} req/s\n`);
+    }
+  } finally {
+    await Promise.all([stop(bare), stop(devicegate)]);
+  }
+  const mean = (pick: (r: (typeof runs)[number]) => number): number => runs.reduce((s, r) => s + pick(r), 0) / runs.length;
+  const summary = {
+    benchmark: 'http',
+    date: new Date().toISOString(),
+    node: process.version,
+    settings: { connections, durationSeconds: duration, rounds, directory: directoryUrl.startsWith('ldif:') ? 'ldif' : 'ldap' },
+    request: { relyingParty: request.relyingParty, device: request.device ? 'thumbprint' : 'none', replyBytes: warm.text.length },
+    bare: { requestsPerSecond: mean((r) => r.bare.requestsPerSecond), latencyP50Ms: mean((r) => r.bare.latencyP50Ms), latencyP99Ms: mean((r) => r.bare.latencyP99Ms) },
+    cachedDecision: {
+      requestsPerSecond: mean((r) => r.decision.requestsPerSecond),
+      latencyP50Ms: mean((r) => r.decision.latencyP50Ms),
+      latencyP99Ms: mean((r) => r.decision.latencyP99Ms),
+      non2xx: runs.reduce((s, r) => s + r.decision.non2xx, 0),
+    },
+    ratio: 0,
+    bar: 0.8,
+    runs,
+  };
+  summary.ratio = summary.cachedDecision.requestsPerSecond / summary.bare.requestsPerSecond;
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(join(root, 'bench/results/http.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  const row = (name: string, m: { requestsPerSecond: number; latencyP50Ms: number; latencyP99Ms: number }): string =>
+    `${name.padEnd(24)} ${m.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${m.latencyP50Ms.toFixed(2)} ms   p99 ${m.latencyP99Ms.toFixed(2)} ms`;
+  process.stdout.write(`${row('bare fastify route', summary.bare)}\n${row('cached POST /v1/decisions', summary.cachedDecision)}\n`);
+  process.stdout.write(`ratio ${summary.ratio.toFixed(3)} (bar >= 0.8): ${summary.ratio >= 0.8 ? 'met' : 'NOT met'}; reply ${warm.text.length} bytes\n`);
+  if (summary.cachedDecision.non2xx > 0) process.stdout.write(`warning: ${summary.cachedDecision.non2xx} non-2xx decision responses\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench/http: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

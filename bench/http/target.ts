@@ -1,0 +1,35 @@
+/**
+ * One benchmark target, run as its own process so autocannon (in run.ts) does not share its event loop.
+ * Usage: tsx bench/http/target.ts bare|devicegate <rulesDir> <directoryUrl> <bodyJson>
+ * Prints one JSON line { port } on stdout when listening; exits on SIGTERM.
+ */
+import Fastify from 'fastify';
+import { resolve } from 'node:path';
+import { openDirectory } from '../../src/directory/index.js';
+import { createDecisionEngine } from '../../src/policy/index.js';
+import { buildServer, parseApiTokens } from '../../src/server/index.js';
+
+const [mode, rulesDir, directoryUrl, replyFile] = process.argv.slice(2);
+
+async function main(): Promise<void> {
+  let app;
+  if (mode === 'bare') {
+    // A bare route with the same request body parse and a same-sized JSON reply.
+    const { readFile } = await import('node:fs/promises');
+    const reply = JSON.parse(await readFile(replyFile!, 'utf8')) as unknown;
+    app = Fastify({ logger: false });
+    app.post('/v1/decisions', async () => reply);
+  } else {
+    const directory = await openDirectory({ url: directoryUrl! });
+    const engine = await createDecisionEngine({ rulesDir: resolve(rulesDir!), directory });
+    app = await buildServer({ engine, logLevel: 'warn', auth: { tokens: parseApiTokens(process.env.DEVICEGATE_API_TOKENS) } });
+  }
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  process.stdout.write(`${JSON.stringify({ port: Number(new URL(address).port) })}\n`);
+  process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`target ${mode}: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
