@@ -10,6 +10,8 @@ export const DIRECTORY_ERROR_CODES = {
   DG_ERR_DIRECTORY_UNAVAILABLE: 503,
   /** The operation did not finish within the configured timeout. */
   DG_ERR_DIRECTORY_TIMEOUT: 503,
+  /** TLS handshake failed (certificate not trusted, name mismatch, server has no TLS). */
+  DG_ERR_DIRECTORY_TLS: 503,
   /** The service account bind was refused (the message never holds the password). */
   DG_ERR_DIRECTORY_BIND: 503,
   /** The directory answered with an error result (e.g. insufficient access). */

@@ -10,3 +10,6 @@ export { escapeFilterValue } from './escape-filter-value.js';
 export { parseFilter, type FilterNode } from './ldap-filter.js';
 export { matchFilter } from './match-filter.js';
 export { LdifDirectory, openLdifDirectory } from './ldif-directory.js';
+export { LdapDirectory, toRawEntry, type LdapDirectoryOptions } from './ldap-directory.js';
+export { LdapPool, type LdapPoolOptions, type PoolServerState } from './ldap-pool.js';
+export { openDirectory, directoryOptionsFromEnv, parseLdapUrls, DEFAULT_DIRECTORY_URL, type DirectoryOptions } from './open-directory.js';

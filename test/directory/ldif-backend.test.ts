@@ -2,6 +2,7 @@ import t from 'tap';
 import { LdifDirectory, openLdifDirectory, parseLdif, type DeviceDirectory } from '../../src/directory/index.js';
 import { directoryCases } from './directory-cases.js';
 import { activeFixture } from './active-fixture.js';
+import { devFixture } from './dev-fixture.js';
 
 const spec = activeFixture();
 let dir: DeviceDirectory | undefined;
@@ -10,7 +11,13 @@ t.before(async () => {
 });
 t.teardown(() => dir?.close());
 
-directoryCases(t, () => dir!, spec, { serverMetadata: false });
+directoryCases(t, () => dir!, spec, { serverMetadata: false, fixtureSids: true });
+
+t.test('the development LDIF (MS-DVRE sample device, SID text bytes) passes the same cases', async (t) => {
+  const dev = await openLdifDirectory(devFixture.ldifPath);
+  t.teardown(() => dev.close());
+  directoryCases(t, () => dev, devFixture, { serverMetadata: false, fixtureSids: true });
+});
 
 t.test('LDIF syntax: folding, base64, comments, CRLF, several values', async (t) => {
   const text = [

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { adaptForSamba, readFixture } from './adapt-fixture.js';
+import { findBinary, run, startDaemon } from './processes.js';
+import { waitForRootDse } from './start-slapd.js';
+import { writeLdif } from './write-ldif.js';
+
+const SERVERS = new URL('../servers/samba/', import.meta.url).pathname;
+const HARNESS_VERSION = '1';
+/** Samba's LDAP port is fixed: only one test file may use Samba (tap runs files in parallel). */
+export const SAMBA_URL = 'ldap://127.0.0.1:389';
+export const SAMBA_LDAPS_URL = 'ldaps://127.0.0.1:636';
+export const SAMBA_ADMIN_PASSWORD = 'Admin-Passw0rd!';
+
+export interface SambaServer {
+  readonly url: string;
+  readonly ldapsUrl: string;
+  readonly bindDn: string;
+  readonly password: string;
+  readonly pid: number;
+  readonly dir: string;
+  /** Samba's self-signed CA (PEM path) for ldaps:// / StartTLS tests. */
+  readonly caFile: string;
+  stop(): Promise<void>;
+  stopHard(): Promise<void>;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+function smbConf(template: string, dir: string): string {
+  return template.replaceAll('@DIR@', dir).replaceAll('@SERVICES@', 'ldap');
+}
+
+/** Provision once into `dir` (about 5-8 s): domain, WS2016 device attributes, fixture data, service account. */
+async function provision(dir: string, ldifPath: string, account: { sAMAccountName: string; password: string } | undefined): Promise<void> {
+  const samba = { tool: findBinary('samba-tool', 'samba'), ldbadd: findBinary('ldbadd', 'ldb-tools'), ldbmodify: findBinary('ldbmodify', 'ldb-tools') };
+  const conf = join(dir, 'etc', 'smb.conf');
+  for (const sub of ['etc', 'private', 'state', 'cache', 'bind-dns', 'run', 'log']) await mkdir(join(dir, sub), { recursive: true });
+  await writeFile(conf, smbConf(await readFile(join(SERVERS, 'smb.conf.template'), 'utf8'), dir));
+  await run(samba.tool, [
+    'domain', 'provision', '-s', conf, `--targetdir=${dir}`, '--realm=CONTOSO.COM', '--domain=CONTOSO', '--host-name=dc1',
+    '--server-role=dc', '--dns-backend=SAMBA_INTERNAL', '--use-rfc2307', '--base-schema=2012_R2', `--adminpass=${SAMBA_ADMIN_PASSWORD}`, '--host-ip=127.0.0.1',
+  ], { timeoutMs: 180_000 });
+  const sam = join(dir, 'private', 'sam.ldb');
+  for (const f of ['schema-ws2016-device-attrs.ldif', 'schema-ws2016-device-class.ldif']) {
+    await run(samba.ldbmodify, ['-H', sam, `--configfile=${conf}`, '--option=dsdb:schema update allowed=true', join(SERVERS, f)]);
+  }
+  const data = adaptForSamba(readFixture(await readFile(ldifPath, 'utf8'), ldifPath), 'DC=contoso,DC=com');
+  const file = join(dir, 'fixture-samba.ldif');
+  await writeFile(file, writeLdif(data.add));
+  await run(samba.ldbadd, ['-H', sam, `--configfile=${conf}`, file]);
+  const accounts = account ? [{ ...account }] : data.accounts;
+  for (const a of accounts) {
+    await run(samba.tool, ['user', 'create', a.sAMAccountName, a.password, '-H', sam, '-s', conf]);
+  }
+  await writeFile(join(dir, 'provisioned'), new Date().toISOString());
+}
+
+/**
+ * A Samba AD DC (ldap only) on 127.0.0.1:389 with the fixture's devices, DRS object, users and
+ * service account. The provisioned folder is cached under os.tmpdir() by a hash of its inputs;
+ * each start copies it, so runs never share state.
+ */
+export async function startSambaDc(ldifPath: string, serviceAccount: { dn: string; password: string }): Promise<SambaServer> {
+  const sambaBin = findBinary('samba', 'samba-ad-dc');
+  findBinary('samba-tool', 'samba');
+  findBinary('ldbadd', 'ldb-tools');
+  const hash = createHash('sha256');
+  hash.update(HARNESS_VERSION);
+  hash.update(await readFile(ldifPath));
+  for (const f of ['smb.conf.template', 'schema-ws2016-device-attrs.ldif', 'schema-ws2016-device-class.ldif']) hash.update(await readFile(join(SERVERS, f)));
+  hash.update(await readFile(new URL('./adapt-fixture.ts', import.meta.url)));
+  hash.update(serviceAccount.dn + serviceAccount.password);
+  const template = join(tmpdir(), `dg-samba-template-${hash.digest('hex').slice(0, 16)}`);
+  const sAMAccountName = /^CN=([^,]+)/i.exec(serviceAccount.dn)?.[1] ?? 'svc-devicelookup';
+  if (!(await exists(join(template, 'provisioned')))) {
+    await rm(template, { recursive: true, force: true });
+    try {
+      await provision(template, ldifPath, { sAMAccountName, password: serviceAccount.password });
+    } catch (error) {
+      await rm(template, { recursive: true, force: true });
+      throw new Error(`Samba provisioning failed: ${(error as Error).message}`);
+    }
+  }
+  const dir = `${template}-run-${process.pid}`;
+  await rm(dir, { recursive: true, force: true });
+  await cp(template, dir, { recursive: true });
+  const conf = join(dir, 'etc', 'smb.conf');
+  await writeFile(conf, (await readFile(conf, 'utf8')).replaceAll(template, dir));
+  await rm(join(dir, 'run'), { recursive: true, force: true });
+  await mkdir(join(dir, 'run'), { recursive: true });
+  const daemon = startDaemon(sambaBin, ['-i', '-M', 'single', '-s', conf]);
+  const cleanup = async () => {
+    await daemon.stop(5000);
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForRootDse(SAMBA_URL, 30_000, () => daemon.child.exitCode === null, 'defaultNamingContext');
+  } catch (error) {
+    await cleanup();
+    throw new Error(`samba did not start: ${(error as Error).message}; output: ${daemon.output().slice(-600)}`);
+  }
+  let stopped = false;
+  return {
+    url: SAMBA_URL,
+    ldapsUrl: SAMBA_LDAPS_URL,
+    bindDn: serviceAccount.dn,
+    password: serviceAccount.password,
+    pid: daemon.pid,
+    dir,
+    caFile: join(dir, 'private', 'tls', 'ca.pem'),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await cleanup();
+    },
+    stopHard: () => daemon.stopHard(),
+  };
+}

@@ -1,0 +1,108 @@
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'ldapts';
+import { adaptForSlapd, readFixture } from './adapt-fixture.js';
+import { findBinary, freePort, run, sleep, startDaemon } from './processes.js';
+import { writeLdif, type LdifRecord } from './write-ldif.js';
+
+const SERVERS = new URL('../servers/openldap/', import.meta.url).pathname;
+export const SLAPD_SUFFIX = 'DC=contoso,DC=com';
+export const SLAPD_ROOT_DN = 'CN=admin,DC=contoso,DC=com';
+export const SLAPD_ROOT_PASSWORD = 'admin-Passw0rd';
+
+export interface SlapdServer {
+  readonly url: string;
+  /** The fixture's service account (falls back to the rootdn when the fixture has none). */
+  readonly bindDn: string;
+  readonly password: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly dir: string;
+  /** SIGTERM by PID, wait, remove the scratch folder. Safe to call twice. */
+  stop(): Promise<void>;
+  /** SIGKILL by PID (a DC that dies), keeps the scratch folder until stop(). */
+  stopHard(): Promise<void>;
+}
+
+export interface SlapdOptions {
+  /** Extra records appended after the fixture (e.g. generated devices for the bench). */
+  readonly extra?: readonly LdifRecord[];
+  readonly serviceAccount?: { readonly dn: string; readonly password: string };
+}
+
+/** Wait until the RootDSE answers (anonymous read, as the ACL allows). */
+export async function waitForRootDse(url: string, timeoutMs: number, alive: () => boolean, attribute = 'namingContexts'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (!alive()) throw new Error(`server exited before answering${last ? ` (${last})` : ''}`);
+    const client = new Client({ url, timeout: 1000, connectTimeout: 1000 });
+    try {
+      const { searchEntries } = await client.search('', { scope: 'base', attributes: [attribute] });
+      if (searchEntries[0]?.[attribute] !== undefined) return;
+      last = `no ${attribute} yet`;
+    } catch (error) {
+      last = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    } finally {
+      await client.unbind().catch(() => {});
+    }
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${url} RootDSE (${last})`);
+}
+
+/** A private slapd on a free loopback port, loaded with the (adapted) fixture LDIF. */
+export async function startSlapd(ldifPath: string, options: SlapdOptions = {}): Promise<SlapdServer> {
+  const slapd = findBinary('slapd', 'slapd');
+  const slapadd = findBinary('slapadd', 'slapd');
+  const slaptest = findBinary('slaptest', 'slapd');
+  const dir = await mkdtemp(join(tmpdir(), 'dg-slapd-'));
+  let cleanup = async () => {
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await mkdir(join(dir, 'data'));
+    const schema = join(dir, 'msds-device.schema');
+    await writeFile(schema, await readFile(join(SERVERS, 'msds-device.schema')));
+    const template = await readFile(join(SERVERS, 'slapd.conf.template'), 'utf8');
+    const conf = join(dir, 'slapd.conf');
+    await writeFile(conf, template.replaceAll('@DIR@', dir).replaceAll('@SCHEMA@', schema));
+    await run(slaptest, ['-Q', '-u', '-f', conf]);
+    const records = adaptForSlapd([...readFixture(await readFile(ldifPath, 'utf8'), ldifPath), ...(options.extra ?? [])], SLAPD_SUFFIX);
+    const data = join(dir, 'data.ldif');
+    await writeFile(data, writeLdif(records));
+    await run(slapadd, ['-q', '-f', conf, '-l', data]);
+    const port = await freePort();
+    const url = `ldap://127.0.0.1:${port}`;
+    const daemon = startDaemon(slapd, ['-d', '0', '-h', `${url}/`, '-f', conf]);
+    cleanup = async () => {
+      await daemon.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
+    try {
+      await waitForRootDse(url, 10_000, () => daemon.child.exitCode === null);
+    } catch (error) {
+      throw new Error(`slapd did not start: ${(error as Error).message}; output: ${daemon.output().slice(-500)}`);
+    }
+    const account = options.serviceAccount ?? { dn: SLAPD_ROOT_DN, password: SLAPD_ROOT_PASSWORD };
+    let stopped = false;
+    return {
+      url,
+      bindDn: account.dn,
+      password: account.password,
+      port,
+      pid: daemon.pid,
+      dir,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await cleanup();
+      },
+      stopHard: () => daemon.stopHard(),
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
