@@ -1,0 +1,271 @@
+import type { Aggregate, Constraint, Issuance, Rule, Selector } from './ast.js';
+import { DEFAULT_ISSUER, DEFAULT_VALUE_TYPE, type Claim } from './claim.js';
+import {
+  buildRegex, compileExpression, dynamicMatcher, equalsIgnoreCase, propertyGetter, referencedTags, type StringFn, type Tuple,
+} from './compile-expression.js';
+import type { LanguageOptions } from './options.js';
+import type { RuleInfo } from './rule-info.js';
+import { tagKey } from './walk-expressions.js';
+
+type Pred = (c: Claim) => boolean;
+type DepPred = (t: Tuple) => boolean;
+
+export interface StoreCall {
+  readonly name: string;
+  readonly types: readonly string[];
+  readonly query: string;
+}
+
+/** One rule as closures. run() appends what it produces to `working` (past `n`, which it never reads). */
+export interface CompiledRule {
+  readonly info: RuleInfo;
+  readonly action: 'issue' | 'add';
+  readonly store: StoreCall | undefined;
+  /** Non-store rules: match working[0..n) and append produced claims to working. Returns "fired". */
+  run(working: Claim[], n: number): boolean;
+  /** Store rules: the param lists, one per matching tuple; undefined when the conditions do not hold. */
+  collect(working: readonly Claim[], n: number): string[][] | undefined;
+}
+
+const EMPTY_PROPERTIES: Readonly<Record<string, string>> = Object.freeze({});
+
+function compileConstraint(c: Constraint, self: number, options: LanguageOptions, tagIndex: (tag: string) => number): { pred: Pred } | { dep: DepPred; ready: number } {
+  const ignoreCase = c.property === 'Type' ? options.typeComparison !== 'ordinal' : options.valueComparison === 'ignoreCase';
+  const eq = ignoreCase ? equalsIgnoreCase : (a: string, b: string) => a === b;
+  const get = propertyGetter(c.property, c.key);
+  const negate = c.op === '!=' || c.op === '!~';
+  const regex = c.op === '=~' || c.op === '!~';
+  if (c.value.kind === 'String') {
+    const lit = c.value.value;
+    if (regex) {
+      const { re } = buildRegex(lit, false);
+      return { pred: negate ? (x) => !re.test(get(x)) : (x) => re.test(get(x)) };
+    }
+    if (c.property === 'Type' && ignoreCase) return { pred: negate ? (x) => !equalsIgnoreCase(x.type, lit) : (x) => equalsIgnoreCase(x.type, lit) };
+    if (c.property === 'Value' && !ignoreCase) return { pred: negate ? (x) => x.value !== lit : (x) => x.value === lit };
+    return { pred: negate ? (x) => !eq(get(x), lit) : (x) => eq(get(x), lit) };
+  }
+  const rhs = compileExpression(c.value, tagIndex);
+  const ready = Math.max(self, ...referencedTags(c.value).map(tagIndex));
+  if (regex) {
+    const match = dynamicMatcher();
+    return { dep: (t) => match(rhs(t), get(t[self]!)) !== negate, ready };
+  }
+  return { dep: (t) => eq(get(t[self]!), rhs(t)) !== negate, ready };
+}
+
+function all(preds: Pred[]): Pred {
+  if (preds.length === 0) return () => true;
+  if (preds.length === 1) return preds[0]!;
+  if (preds.length === 2) {
+    const [a, b] = preds as [Pred, Pred];
+    return (c) => a(c) && b(c);
+  }
+  return (c) => {
+    for (let i = 0; i < preds.length; i++) if (!preds[i]!(c)) return false;
+    return true;
+  };
+}
+
+function compileAggregate(a: Aggregate, options: LanguageOptions): (working: readonly Claim[], n: number) => boolean {
+  const match = all(a.selector.constraints.map((c) => {
+    const r = compileConstraint(c, 0, options, () => 0);
+    if (!('pred' in r)) throw new Error('aggregate constraints cannot refer to tags');
+    return r.pred;
+  }));
+  if (a.fn === 'exists' || a.fn === 'notExists') {
+    const want = a.fn === 'exists';
+    return (w, n) => {
+      for (let i = 0; i < n; i++) if (match(w[i]!)) return want;
+      return !want;
+    };
+  }
+  const k = a.count ?? 0;
+  const cmp: (x: number) => boolean =
+    a.op === '>' ? (x) => x > k : a.op === '<' ? (x) => x < k : a.op === '>=' ? (x) => x >= k : a.op === '<=' ? (x) => x <= k : a.op === '!=' ? (x) => x !== k : (x) => x === k;
+  return (w, n) => {
+    let count = 0;
+    for (let i = 0; i < n; i++) if (match(w[i]!)) count++;
+    return cmp(count);
+  };
+}
+
+type Producer = (t: Tuple, into: Claim[]) => void;
+
+function compileProducer(iss: Exclude<Issuance, { kind: 'Store' }>, tagIndex: (tag: string) => number): Producer {
+  if (iss.kind === 'Copy') {
+    const idx = tagIndex(iss.tag);
+    return (t, into) => void into.push(t[idx]!);
+  }
+  const fns: Partial<Record<'Type' | 'Value' | 'ValueType' | 'Issuer' | 'OriginalIssuer', StringFn>> = {};
+  const props: [string, StringFn][] = [];
+  let constant = true;
+  for (const a of iss.assignments) {
+    if (a.value.kind !== 'String') constant = false;
+    const fn = compileExpression(a.value, tagIndex);
+    if (a.property === 'Properties') props.push([a.key ?? '', fn]);
+    else fns[a.property] = fn;
+  }
+  const type = fns.Type ?? (() => '');
+  const value = fns.Value;
+  const valueType = fns.ValueType;
+  const issuer = fns.Issuer;
+  const originalIssuer = fns.OriginalIssuer;
+  const build = (t: Tuple): Claim => {
+    const iss2 = issuer ? issuer(t) : DEFAULT_ISSUER;
+    let properties = EMPTY_PROPERTIES;
+    if (props.length > 0) {
+      const p: Record<string, string> = {};
+      for (const [k, f] of props) p[k] = f(t);
+      properties = p;
+    }
+    return {
+      type: type(t),
+      value: value ? value(t) : '',
+      valueType: valueType ? valueType(t) : DEFAULT_VALUE_TYPE,
+      issuer: iss2,
+      originalIssuer: originalIssuer ? originalIssuer(t) : iss2,
+      properties,
+    };
+  };
+  if (constant) {
+    // Literal-only claims (permit/deny/MFA markers) are built once and shared: evaluation allocates nothing.
+    const claim = build([]);
+    Object.freeze(claim.properties);
+    Object.freeze(claim);
+    return (_t, into) => void into.push(claim);
+  }
+  return (t, into) => void into.push(build(t));
+}
+
+export function ruleInfo(rule: Rule, index: number, line: number): RuleInfo {
+  const find = (name: string) => rule.annotations.find((a) => a.name.toLowerCase() === name)?.value;
+  const name = find('rulename');
+  const template = find('ruletemplate');
+  const info: RuleInfo = { index, line, label: name ?? `#${index + 1} (line ${line})` };
+  if (name !== undefined) info.name = name;
+  if (template !== undefined) info.template = template;
+  return info;
+}
+
+export function compileRule(rule: Rule, info: RuleInfo, options: LanguageOptions): CompiledRule {
+  const caseSensitive = options.tagCase === 'sensitive';
+  const selectors: Selector[] = [];
+  const aggregates: ((w: readonly Claim[], n: number) => boolean)[] = [];
+  const tags = new Map<string, number>();
+  for (const cond of rule.conditions) {
+    if (cond.kind === 'Aggregate') {
+      aggregates.push(compileAggregate(cond, options));
+      continue;
+    }
+    if (cond.tag !== undefined && !tags.has(tagKey(cond.tag, caseSensitive))) tags.set(tagKey(cond.tag, caseSensitive), selectors.length);
+    selectors.push(cond);
+  }
+  const tagIndex = (tag: string): number => {
+    const i = tags.get(tagKey(tag, caseSensitive));
+    if (i === undefined) throw new Error(`unbound tag ${tag}`); // the checker rejects this before
+    return i;
+  };
+  const k = selectors.length;
+  const matchers: Pred[] = [];
+  const depsAt: DepPred[][] = selectors.map(() => []);
+  selectors.forEach((s, j) => {
+    const preds: Pred[] = [];
+    for (const c of s.constraints) {
+      const r = compileConstraint(c, j, options, tagIndex);
+      if ('pred' in r) preds.push(r.pred);
+      else depsAt[r.ready]!.push(r.dep);
+    }
+    matchers.push(all(preds));
+  });
+  const hasDeps = depsAt.some((d) => d.length > 0);
+  const tuple: (Claim | undefined)[] = new Array<Claim | undefined>(k).fill(undefined);
+  let sink: (t: Tuple) => void = () => {};
+
+  const enumerate = (lists: Claim[][], depth: number): boolean => {
+    const list = lists[depth]!;
+    const deps = depsAt[depth]!;
+    let fired = false;
+    for (let i = 0; i < list.length; i++) {
+      tuple[depth] = list[i];
+      let ok = true;
+      for (let d = 0; d < deps.length; d++) if (!deps[d]!(tuple)) { ok = false; break; }
+      if (!ok) continue;
+      if (depth === k - 1) {
+        sink(tuple);
+        fired = true;
+      } else if (enumerate(lists, depth + 1)) {
+        fired = true;
+      }
+    }
+    return fired;
+  };
+
+  const match = (working: readonly Claim[], n: number): boolean => {
+    for (let a = 0; a < aggregates.length; a++) if (!aggregates[a]!(working, n)) return false;
+    if (k === 0) {
+      sink(tuple);
+      return true;
+    }
+    if (k === 1 && !hasDeps) {
+      const m = matchers[0]!;
+      let fired = false;
+      for (let i = 0; i < n; i++) {
+        const c = working[i]!;
+        if (m(c)) {
+          tuple[0] = c;
+          sink(tuple);
+          fired = true;
+        }
+      }
+      return fired;
+    }
+    // Cartesian product over the claims each selector matches (one claim may fill several slots).
+    const lists: Claim[][] = [];
+    for (let j = 0; j < k; j++) {
+      const m = matchers[j]!;
+      const list: Claim[] = [];
+      for (let i = 0; i < n; i++) if (m(working[i]!)) list.push(working[i]!);
+      if (list.length === 0) return false;
+      lists.push(list);
+    }
+    return enumerate(lists, 0);
+  };
+
+  const iss = rule.issuance;
+  if (iss.kind === 'Store') {
+    const params = iss.params.map((p) => compileExpression(p, tagIndex));
+    let collected: string[][] = [];
+    const collectSink = (t: Tuple) => void collected.push(params.map((p) => p(t)));
+    return {
+      info,
+      action: iss.action,
+      store: { name: iss.store.value, types: iss.types.map((t) => t.value), query: iss.query.value },
+      run: () => {
+        throw new Error('store rules are evaluated with collect()');
+      },
+      collect(working, n) {
+        collected = [];
+        sink = collectSink;
+        const fired = match(working, n);
+        const out = collected;
+        collected = [];
+        return fired ? out : undefined;
+      },
+    };
+  }
+  const produce = compileProducer(iss, tagIndex);
+  let target: Claim[] = [];
+  const produceSink = (t: Tuple) => produce(t, target);
+  return {
+    info,
+    action: iss.action,
+    store: undefined,
+    run(working, n) {
+      target = working;
+      sink = produceSink;
+      return match(working, n);
+    },
+    collect: () => undefined,
+  };
+}
