@@ -139,26 +139,27 @@ class Engine implements DecisionEngine {
         ...(device.claims.length > 0 ? { produced: device.claims } : {}),
       });
     }
-    const base = {
-      relyingParty,
-      device: deviceView,
-      policyRevision: registry.revision,
+    // Key order follows the HTTP response schema, so `decide --json` prints the same bytes.
+    const tail = {
       ...(trace !== undefined ? { trace } : {}),
       ...(result.issuedClaims !== undefined ? { issuedClaims: result.issuedClaims } : {}),
     };
     if (rp.summary.mode === 'reportOnly') {
       return {
         decision: 'permit',
+        relyingParty,
+        device: deviceView,
         reason: {
           code: 'report_only',
           ...(result.reason.rule !== undefined ? { rule: result.reason.rule } : {}),
           message: `report-only relying party: enforcement would answer ${result.decision} (${result.reason.message})`,
         },
+        policyRevision: registry.revision,
         enforcement: { mode: 'reportOnly', decision: result.decision, reason: result.reason },
-        ...base,
+        ...tail,
       };
     }
-    return { decision: result.decision, reason: result.reason, ...base };
+    return { decision: result.decision, relyingParty, device: deviceView, reason: result.reason, policyRevision: registry.revision, ...tail };
   }
 
   async describeDevice(device: DevicePresentation, options: { primarySid?: string; at?: Date } = {}): Promise<DeviceDescription> {

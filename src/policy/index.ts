@@ -28,3 +28,4 @@ export {
 export { DeviceResolver, presentationToQuery, type Logger } from './device-resolver.js';
 export { createActiveDirectoryStore, parseAdStoreQuery } from './active-directory-store.js';
 export { runPipeline } from './pipeline.js';
+export { importAdfsExport, parseAdfsExport, slugify, type ImportReport, type ImportedTrust, type SkippedTrust, type AdfsTrustExport } from './adfs-import.js';

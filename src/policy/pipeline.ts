@@ -1,5 +1,5 @@
 import { makeClaim, MULTIPLE_AUTHN, REQUEST_CLAIM_TYPES, type Claim } from '../claims/index.js';
-import { authorizationOutcome, type AttributeStore, type CompiledRuleSet } from '../language/index.js';
+import { authorizationOutcome, type AttributeStore, type EvaluationResult } from '../language/index.js';
 import { describeAcpRule, evaluateAccessControlPolicy, mfaDone } from './access-control-policies.js';
 import type { DecisionReason, DecisionResult, TraceEntry } from './decision-types.js';
 import type { LoadedRelyingParty, LoadedRuleSet, Registry } from './registry.js';
@@ -21,37 +21,38 @@ export interface PipelineResult {
 
 type Stage = TraceEntry['stage'];
 
-interface RunResult {
-  readonly output: readonly Claim[];
-  readonly producedBy: readonly number[];
-}
+type RunResult = EvaluationResult;
 
 const MFA_CLAIM = makeClaim({ type: REQUEST_CLAIM_TYPES.authnMethodsReferences, value: MULTIPLE_AUTHN });
 const T_AUTHN_METHOD = REQUEST_CLAIM_TYPES.authenticationMethod.toLowerCase();
 
 /** Runs one rule set; the sync evaluator unless the set calls an attribute store. */
-async function run(set: CompiledRuleSet, input: readonly Claim[], options: PipelineOptions, stage: Stage, trace: TraceEntry[] | undefined): Promise<RunResult> {
+async function run(loaded: LoadedRuleSet, input: readonly Claim[], options: PipelineOptions, stage: Stage, trace: TraceEntry[] | undefined): Promise<RunResult> {
+  const set = loaded.ruleSet;
   const evalOptions = trace !== undefined ? { trace: true, stores: options.stores } : { stores: options.stores };
   const result = set.usesStores ? await set.evaluateAsync(input, evalOptions) : set.evaluate(input, evalOptions);
-  if (trace !== undefined) appendTrace(trace, stage, set, result);
+  if (trace !== undefined) appendTrace(trace, stage, loaded, result);
   return result;
 }
 
-function appendTrace(trace: TraceEntry[], stage: Stage, set: CompiledRuleSet, result: RunResult & { trace?: readonly unknown[] }): void {
-  // Which rules fired and what each produced: from the evaluator's own trace.
-  const firings = new Map<number, { fired: boolean; produced: Claim[] }>();
-  for (const f of (result.trace ?? []) as readonly { ruleIndex: number; fired: boolean; produced?: readonly Claim[] }[]) {
-    firings.set(f.ruleIndex, { fired: f.fired, produced: [...(f.produced ?? [])] });
-  }
-  for (const info of set.rules) {
-    const f = firings.get(info.index);
-    trace.push({ stage, rule: info.label, fired: f?.fired ?? false, ...(f !== undefined && f.produced.length > 0 ? { produced: f.produced } : {}) });
+function appendTrace(trace: TraceEntry[], stage: Stage, loaded: LoadedRuleSet, result: EvaluationResult): void {
+  for (const f of result.trace ?? []) {
+    trace.push({
+      stage,
+      rule: labelOf(loaded, f.rule.index),
+      fired: f.fired,
+      ...(f.produced.length > 0 ? { produced: f.produced } : {}),
+      ...(f.kind === 'add' && f.fired ? { note: 'add (input only)' } : {}),
+    });
   }
 }
 
+/** `@RuleName` when the rule has one, else `<file>#<n> (line <l>)`. */
 function labelOf(loaded: LoadedRuleSet, ruleIndex: number | undefined): string {
   if (ruleIndex === undefined) return loaded.file;
-  return loaded.ruleSet.rules[ruleIndex]?.label ?? `${loaded.file}#${ruleIndex + 1}`;
+  const info = loaded.ruleSet.rules[ruleIndex];
+  if (info === undefined) return `${loaded.file}#${ruleIndex + 1}`;
+  return info.name !== undefined ? info.name : `${loaded.name}${info.label}`;
 }
 
 /** The rule index that issued the first MFA demand, or undefined when the output demands none. */
@@ -89,15 +90,15 @@ async function authorize(rp: LoadedRelyingParty, claims: readonly Claim[], optio
   }
   const authz = rp.authorization;
   if (authz === undefined) return { decision: 'deny', reason: { code: 'no_permit', message: 'the relying party has no authorization rules' } };
-  const result = await run(authz.ruleSet, claims, options, 'authorization', trace);
+  const result = await run(authz, claims, options, 'authorization', trace);
   const outcome = authorizationOutcome(result);
   if (outcome.result === 'deny') {
     const rule = labelOf(authz, outcome.ruleIndex);
-    return { decision: 'deny', reason: { code: 'deny_rule', rule, message: `denied by ${rule}` } };
+    return { decision: 'deny', reason: { code: 'deny_rule', rule, message: `denied by rule "${rule}"` } };
   }
   if (outcome.result === 'permit') {
     const rule = labelOf(authz, outcome.ruleIndex);
-    return { decision: 'permit', reason: { code: 'permit_rule', rule, message: `permitted by ${rule}` } };
+    return { decision: 'permit', reason: { code: 'permit_rule', rule, message: `permitted by rule "${rule}"` } };
   }
   return { decision: 'deny', reason: { code: 'no_permit', message: 'no authorization rule issued a permit claim' } };
 }
@@ -108,12 +109,12 @@ async function authorize(rp: LoadedRelyingParty, claims: readonly Claim[], optio
  */
 export async function runPipeline(registry: Registry, rp: LoadedRelyingParty, input: readonly Claim[], options: PipelineOptions): Promise<PipelineResult> {
   const trace: TraceEntry[] | undefined = options.explain ? [] : undefined;
-  const accepted = registry.acceptance !== undefined ? (await run(registry.acceptance.ruleSet, input, options, 'acceptance', trace)).output : input;
+  const accepted = registry.acceptance !== undefined ? (await run(registry.acceptance, input, options, 'acceptance', trace)).output : input;
 
   let mfaBy: string | undefined;
   for (const loaded of [registry.globalAdditionalAuthentication, rp.additionalAuthentication]) {
     if (loaded === undefined) continue;
-    const result = await run(loaded.ruleSet, accepted, options, 'additional_authentication', trace);
+    const result = await run(loaded, accepted, options, 'additional_authentication', trace);
     const index = mfaDemand(result);
     if (index !== undefined && mfaBy === undefined) mfaBy = labelOf(loaded, index < 0 ? undefined : index);
     if (mfaBy !== undefined && trace === undefined) break; // OR: one demand is enough
@@ -125,7 +126,7 @@ export async function runPipeline(registry: Registry, rp: LoadedRelyingParty, in
     const after = await authorize(rp, [...accepted, MFA_CLAIM], options, trace);
     outcome =
       after.decision === 'permit'
-        ? { decision: 'mfa_required', reason: { code: 'mfa_required', rule: mfaBy, message: `MFA required by ${mfaBy}; authorization permits after MFA (${after.reason.rule ?? after.reason.code})` } }
+        ? { decision: 'mfa_required', reason: { code: 'mfa_required', rule: mfaBy, message: `MFA required by rule "${mfaBy}"; authorization permits after MFA (${after.reason.rule ?? after.reason.code})` } }
         : after;
   } else {
     outcome = await authorize(rp, accepted, options, trace);
@@ -145,5 +146,5 @@ export async function runPipeline(registry: Registry, rp: LoadedRelyingParty, in
 
 async function issue(rp: LoadedRelyingParty, accepted: readonly Claim[], options: PipelineOptions, trace: TraceEntry[] | undefined): Promise<readonly Claim[]> {
   if (rp.issuance === undefined) return [];
-  return (await run(rp.issuance.ruleSet, accepted, options, 'issuance', trace)).output;
+  return (await run(rp.issuance, accepted, options, 'issuance', trace)).output;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { buildIssuerTrust } from '../certificate/index.js';
 import { compileRuleSet, formatDiagnostic, type CompiledRuleSet } from '../language/index.js';
 import type { RelyingPartySummary } from './decision-types.js';
@@ -10,8 +10,10 @@ import { parseFarmSettings, type FarmSettings } from './farm-settings.js';
 import { parseRelyingPartyConfig } from './relying-party-config.js';
 
 export interface LoadedRuleSet {
-  /** Path shown in diagnostics and rule labels' context. */
+  /** Path shown in diagnostics. */
   readonly file: string;
+  /** File name, used in labels of unnamed rules ("authorization.rules#2 (line 5)"). */
+  readonly name: string;
   readonly ruleSet: CompiledRuleSet;
 }
 
@@ -122,7 +124,7 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
       if (diagnostics.length === 0) problems.push(`${file}: does not compile`);
       return undefined;
     }
-    return { file, ruleSet };
+    return { file, name: basename(abs), ruleSet };
   };
 
   const trustedIssuerCertificates: Buffer[] = [];

@@ -1,0 +1,331 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { openDirectory, type DeviceDirectory } from '../../directory/index.js';
+import { makeClaim, type Claim } from '../../language/index.js';
+import {
+  createDecisionEngine,
+  PolicyLoadError,
+  type Decision,
+  type DecisionEngineWithInternals,
+  type DecisionRequest,
+  type DevicePresentation,
+  type Logger,
+} from '../../policy/index.js';
+import { parseCommandArgs } from '../args.js';
+import { EXIT_OK, EXIT_REJECTED, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
+
+const HELP = `Usage: devicegate decide --rp ID [device] [claims] [options]
+       devicegate decide --batch F.jsonl [options]
+
+One what-if decision through the same code path as POST /v1/decisions.
+
+Device (at most one):
+  --cert F            device certificate file (PEM or DER)
+  --thumbprint X      SHA-1 thumbprint (40 hex digits; colons/spaces allowed)
+  --device-id G       msDS-DeviceID (GUID)
+Claims:
+  --claim TYPE=VALUE  an incoming claim (repeatable)
+  --claims F.json     incoming claims: [{ "type", "value", "valueType"?, "issuer"?, ... }]
+Options:
+  --rp ID             relying party identifier (any of its identifiers)
+  --explain           include the rule trace
+  --issued            include the issued claims (issuance transform output)
+  --at TIME           decision time (ISO 8601; default now)
+  --batch F.jsonl     one POST /v1/decisions body per line in, one decision JSON per line out
+  --rules DIR         rules/ directory (default: rules)
+  --directory D       ldif:PATH (default ldif:fixtures/contoso.ldif) or ldap[s]://host[:port][,...]
+  --bind-dn DN        LDAP bind DN (or DEVICEGATE_LDAP_BIND_DN)
+  --password PW       LDAP bind password (or DEVICEGATE_LDAP_PASSWORD)
+  --base-dn DN        device container (default: from the RootDSE)
+  --json              print the decision exactly as the HTTP API answers it
+
+Exit codes: 0 a decision was made (permit, deny or mfa_required), 1 rejected input, 2 usage error.
+`;
+
+export const DIRECTORY_OPTIONS = {
+  directory: { type: 'string' },
+  rules: { type: 'string' },
+  'bind-dn': { type: 'string' },
+  password: { type: 'string' },
+  'base-dn': { type: 'string' },
+} as const;
+
+const OPTIONS = {
+  ...DIRECTORY_OPTIONS,
+  rp: { type: 'string' },
+  cert: { type: 'string' },
+  thumbprint: { type: 'string' },
+  'device-id': { type: 'string' },
+  claim: { type: 'string', multiple: true },
+  claims: { type: 'string' },
+  explain: { type: 'boolean' },
+  issued: { type: 'boolean' },
+  at: { type: 'string' },
+  batch: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+interface DirectoryFlags {
+  directory?: string | undefined;
+  rules?: string | undefined;
+  'bind-dn'?: string | undefined;
+  password?: string | undefined;
+  'base-dn'?: string | undefined;
+}
+
+/** Opens the directory and the engine from the shared flags; the caller closes the returned engine. */
+export async function openEngine(flags: DirectoryFlags, io: CliIO): Promise<DecisionEngineWithInternals> {
+  let url = flags.directory ?? 'ldif:fixtures/contoso.ldif';
+  if (url.startsWith('ldif:')) {
+    const path = url.slice('ldif:'.length);
+    url = `ldif:${isAbsolute(path) ? path : resolve(io.cwd, path)}`;
+  }
+  const bindDn = flags['bind-dn'] ?? io.env.DEVICEGATE_LDAP_BIND_DN;
+  const password = flags.password ?? io.env.DEVICEGATE_LDAP_PASSWORD;
+  const directory: DeviceDirectory = await openDirectory({
+    url,
+    ...(bindDn !== undefined ? { bindDn } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(flags['base-dn'] !== undefined ? { baseDn: flags['base-dn'] } : {}),
+  });
+  const warned = new Set<string>();
+  const say = (level: string) => (message: string) => {
+    if (warned.has(message)) return;
+    warned.add(message);
+    io.stderr.write(`devicegate: ${level}: ${message}\n`);
+  };
+  const logger: Logger = { warn: say('warning'), error: say('error'), info: () => undefined };
+  try {
+    return await createDecisionEngine({ rulesDir: resolve(io.cwd, flags.rules ?? 'rules'), directory, cwd: io.cwd, logger, ownsDirectory: true });
+  } catch (error) {
+    await directory.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Prints every rule-file diagnostic (file:line:col) of a failed load and returns exit 1. */
+export function reportLoadError(error: unknown, io: CliIO, command: string): number {
+  if (!(error instanceof PolicyLoadError)) throw error;
+  for (const d of error.diagnostics) io.stderr.write(`${d}\n`);
+  io.stderr.write(`devicegate ${command}: rules could not be loaded (${error.diagnostics.length} problem${error.diagnostics.length === 1 ? '' : 's'})\n`);
+  return EXIT_REJECTED;
+}
+
+const CLAIM_KEYS = new Set(['type', 'value', 'valueType', 'issuer', 'originalIssuer', 'properties']);
+
+/** Validates one claim object from JSON input (the HTTP ClaimInput shape). */
+export function claimFromJson(value: unknown, where: string): Claim {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new RejectedInputError(`${where}: a claim must be an object with "type" and "value"`);
+  const o = value as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!CLAIM_KEYS.has(k)) throw new RejectedInputError(`${where}: unknown claim field "${k}"`);
+  if (typeof o['type'] !== 'string' || o['type'] === '') throw new RejectedInputError(`${where}: "type" must be a non-empty string`);
+  if (typeof o['value'] !== 'string') throw new RejectedInputError(`${where}: "value" must be a string`);
+  for (const k of ['valueType', 'issuer', 'originalIssuer']) {
+    if (o[k] !== undefined && (typeof o[k] !== 'string' || o[k] === '')) throw new RejectedInputError(`${where}: "${k}" must be a non-empty string`);
+  }
+  const props = o['properties'];
+  if (props !== undefined && (props === null || typeof props !== 'object' || Array.isArray(props) || Object.values(props).some((v) => typeof v !== 'string'))) {
+    throw new RejectedInputError(`${where}: "properties" must be an object of strings`);
+  }
+  return makeClaim({
+    type: o['type'],
+    value: o['value'],
+    valueType: o['valueType'] as string | undefined,
+    issuer: o['issuer'] as string | undefined,
+    originalIssuer: o['originalIssuer'] as string | undefined,
+    properties: props as Record<string, string> | undefined,
+  });
+}
+
+export function claimsFromJson(value: unknown, where: string): Claim[] {
+  if (!Array.isArray(value)) throw new RejectedInputError(`${where}: claims must be a JSON array`);
+  return value.map((c, i) => claimFromJson(c, `${where}[${i}]`));
+}
+
+const BODY_KEYS = new Set(['relyingParty', 'device', 'claims', 'samlToken', 'explain', 'include']);
+
+/** One POST /v1/decisions body -> a DecisionRequest (the batch input format). */
+export function requestFromBody(body: unknown, where: string): DecisionRequest {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new RejectedInputError(`${where}: must be a JSON object`);
+  const o = body as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!BODY_KEYS.has(k)) throw new RejectedInputError(`${where}: unknown field "${k}"`);
+  if (typeof o['relyingParty'] !== 'string' || o['relyingParty'] === '') throw new RejectedInputError(`${where}: "relyingParty" must be a non-empty string`);
+  if (o['samlToken'] !== undefined) throw new RejectedInputError(`${where}: "samlToken" is not supported by decide --batch`);
+  if (o['explain'] !== undefined && typeof o['explain'] !== 'boolean') throw new RejectedInputError(`${where}: "explain" must be true or false`);
+  const include = o['include'];
+  if (include !== undefined && (!Array.isArray(include) || include.some((x) => x !== 'issuedClaims'))) {
+    throw new RejectedInputError(`${where}: "include" may only list "issuedClaims"`);
+  }
+  let device: DevicePresentation | undefined;
+  const d = o['device'];
+  if (d !== undefined) {
+    if (d === null || typeof d !== 'object' || Array.isArray(d)) throw new RejectedInputError(`${where}: "device" must be an object`);
+    const keys = Object.keys(d);
+    const key = keys[0];
+    const value = key !== undefined ? (d as Record<string, unknown>)[key] : undefined;
+    if (keys.length !== 1 || (key !== 'certificate' && key !== 'thumbprint' && key !== 'deviceId') || typeof value !== 'string') {
+      throw new RejectedInputError(`${where}: "device" must have exactly one of "certificate", "thumbprint", "deviceId" (a string)`);
+    }
+    device = { [key]: value } as DevicePresentation;
+  }
+  return {
+    relyingParty: o['relyingParty'],
+    ...(device !== undefined ? { device } : {}),
+    ...(o['claims'] !== undefined ? { claims: claimsFromJson(o['claims'], `${where}: claims`) } : {}),
+    ...(o['explain'] === true ? { explain: true } : {}),
+    ...(Array.isArray(include) && include.length > 0 ? { includeIssuedClaims: true } : {}),
+  };
+}
+
+async function readText(file: string, io: CliIO, flag: string): Promise<string> {
+  try {
+    return await readFile(resolve(io.cwd, file), 'utf8');
+  } catch (error) {
+    throw new RejectedInputError(`${flag} ${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+function formatDecision(d: Decision): string {
+  const lines = [
+    `decision:        ${d.decision}`,
+    `relying party:   ${d.relyingParty.name} (${d.relyingParty.id})`,
+    `device:          ${d.device.status}${d.device.id !== undefined ? ` ${d.device.id}` : ''}${d.device.displayName !== undefined ? ` "${d.device.displayName}"` : ''} (source ${d.device.source})`,
+    `reason:          ${d.reason.code}: ${d.reason.message}`,
+  ];
+  if (d.enforcement !== undefined) lines.push(`enforcement:     ${d.enforcement.decision} (${d.enforcement.reason.code}: ${d.enforcement.reason.message})`);
+  lines.push(`policy revision: ${d.policyRevision}`);
+  if (d.trace !== undefined) {
+    lines.push('trace:');
+    for (const e of d.trace) {
+      lines.push(`  ${e.fired ? '+' : '-'} [${e.stage}] ${e.rule}${e.note !== undefined ? `: ${e.note}` : ''}`);
+      for (const c of e.produced ?? []) lines.push(`      ${c.type} = ${c.value}`);
+    }
+  }
+  if (d.issuedClaims !== undefined) {
+    lines.push(`issued claims (${d.issuedClaims.length}):`);
+    for (const c of d.issuedClaims) lines.push(`  ${c.type} = ${c.value}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function errorObject(error: unknown): { code: string; message: string; field?: string } {
+  const e = error as { code?: unknown; message?: unknown; field?: unknown };
+  const code = typeof e.code === 'string' && e.code.startsWith('DG_ERR_') ? e.code : 'DG_ERR_CLI_INVALID_INPUT';
+  return { code, message: typeof e.message === 'string' ? e.message : String(error), ...(typeof e.field === 'string' ? { field: e.field } : {}) };
+}
+
+function isCoded(error: unknown): boolean {
+  return error instanceof RejectedInputError || (error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && String((error as unknown as { code: string }).code).startsWith('DG_ERR_'));
+}
+
+async function runBatch(file: string, engine: DecisionEngineWithInternals, io: CliIO): Promise<number> {
+  const lines = (await readText(file, io, '--batch')).split(/\r?\n/);
+  const total = lines.filter((l) => l.trim() !== '').length;
+  const progress = io.stderr.isTTY === true;
+  let lineNo = 0;
+  let done = 0;
+  let failed = 0;
+  for (const line of lines) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    let out: unknown;
+    try {
+      let body: unknown;
+      try {
+        body = JSON.parse(line);
+      } catch {
+        throw new RejectedInputError(`line ${lineNo}: not valid JSON`);
+      }
+      out = await engine.decide(requestFromBody(body, `line ${lineNo}`));
+    } catch (error) {
+      if (!isCoded(error)) throw error;
+      failed++;
+      out = { line: lineNo, error: errorObject(error) };
+    }
+    io.stdout.write(`${JSON.stringify(out)}\n`);
+    done++;
+    if (progress && (done === total || done % 25 === 0)) {
+      const width = 30;
+      const filled = Math.round((done / Math.max(total, 1)) * width);
+      io.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${failed > 0 ? ` (${failed} errors)` : ''}`);
+    }
+  }
+  if (progress) io.stderr.write('\n');
+  return EXIT_OK;
+}
+
+export async function runDecide(argv: readonly string[], io: CliIO): Promise<number> {
+  const { values } = parseCommandArgs(argv, OPTIONS);
+  const deviceFlags = [values.cert, values.thumbprint, values['device-id']].filter((v) => v !== undefined);
+  if (values.batch !== undefined) {
+    for (const flag of ['rp', 'cert', 'thumbprint', 'device-id', 'claim', 'claims', 'explain', 'issued', 'at'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--batch takes its requests from the file; --${flag} cannot be combined with it`);
+    }
+  } else {
+    if (values.rp === undefined) throw new UsageError('--rp ID is required (or --batch F.jsonl)');
+    if (deviceFlags.length > 1) throw new UsageError('give at most one of --cert, --thumbprint, --device-id');
+  }
+
+  let request: DecisionRequest | undefined;
+  if (values.batch === undefined) {
+    let device: DevicePresentation | undefined;
+    if (values.cert !== undefined) {
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(resolve(io.cwd, values.cert));
+      } catch (error) {
+        throw new RejectedInputError(`--cert ${values.cert}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      const text = bytes.toString('latin1');
+      device = { certificate: text.includes('-----BEGIN') ? text : bytes.toString('base64') };
+    } else if (values.thumbprint !== undefined) device = { thumbprint: values.thumbprint };
+    else if (values['device-id'] !== undefined) device = { deviceId: values['device-id'] };
+
+    const claims: Claim[] = [];
+    if (values.claims !== undefined) {
+      let json: unknown;
+      try {
+        json = JSON.parse(await readText(values.claims, io, '--claims'));
+      } catch (error) {
+        if (error instanceof RejectedInputError) throw error;
+        throw new RejectedInputError(`--claims ${values.claims}: not valid JSON`);
+      }
+      claims.push(...claimsFromJson(json, values.claims));
+    }
+    for (const c of values.claim ?? []) {
+      const eq = c.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--claim must be TYPE=VALUE, got "${c}"`);
+      claims.push(makeClaim({ type: c.slice(0, eq), value: c.slice(eq + 1) }));
+    }
+    let at: Date | undefined;
+    if (values.at !== undefined) {
+      at = new Date(values.at);
+      if (Number.isNaN(at.getTime())) throw new UsageError(`--at must be an ISO 8601 time, got "${values.at}"`);
+    }
+    request = {
+      relyingParty: values.rp!,
+      ...(device !== undefined ? { device } : {}),
+      ...(claims.length > 0 ? { claims } : {}),
+      ...(values.explain === true ? { explain: true } : {}),
+      ...(values.issued === true ? { includeIssuedClaims: true } : {}),
+      ...(at !== undefined ? { at } : {}),
+    };
+  }
+
+  let engine: DecisionEngineWithInternals;
+  try {
+    engine = await openEngine(values, io);
+  } catch (error) {
+    return reportLoadError(error, io, 'decide');
+  }
+  try {
+    if (values.batch !== undefined) return await runBatch(values.batch, engine, io);
+    const decision = await engine.decide(request!);
+    io.stdout.write(values.json === true ? `${JSON.stringify(decision)}\n` : formatDecision(decision));
+    return EXIT_OK;
+  } finally {
+    await engine.close();
+  }
+}
+
+export const decideCommand: Command = { name: 'decide', summary: 'one what-if decision (or --batch F.jsonl)', help: HELP, run: runDecide };

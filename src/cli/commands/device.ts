@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { DecisionEngineWithInternals, DevicePresentation } from '../../policy/index.js';
+import { parseCommandArgs } from '../args.js';
+import { EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
+import { DIRECTORY_OPTIONS, openEngine, reportLoadError } from './decide.js';
+
+const HELP = `Usage: devicegate device (--cert F | --thumbprint X | --device-id G) [options]
+
+Looks a device up and prints its status, directory record and the device claims AD FS would issue.
+
+Options:
+  --cert F            device certificate file (PEM or DER); also runs the certificate checks
+  --thumbprint X      SHA-1 thumbprint (40 hex digits; colons/spaces allowed)
+  --device-id G       msDS-DeviceID (GUID)
+  --primary-sid S     the user's SID, to compute the isregistereduser claim
+  --at TIME           evaluation time (ISO 8601; default now)
+  --rules DIR         rules/ directory for farm.json settings (default: rules)
+  --directory D       ldif:PATH (default ldif:fixtures/contoso.ldif) or ldap[s]://host[:port][,...]
+  --bind-dn DN        LDAP bind DN (or DEVICEGATE_LDAP_BIND_DN)
+  --password PW       LDAP bind password (or DEVICEGATE_LDAP_PASSWORD)
+  --base-dn DN        device container (default: from the RootDSE)
+  --json              { "status", "device": {...record}, "claims": [...] }
+
+Exit codes: 0 a device object was found (whatever its status), 3 not found,
+1 rejected input or directory unavailable, 2 usage error.
+`;
+
+const OPTIONS = {
+  ...DIRECTORY_OPTIONS,
+  cert: { type: 'string' },
+  thumbprint: { type: 'string' },
+  'device-id': { type: 'string' },
+  'primary-sid': { type: 'string' },
+  at: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+export async function runDevice(argv: readonly string[], io: CliIO): Promise<number> {
+  const { values } = parseCommandArgs(argv, OPTIONS);
+  const given = [values.cert, values.thumbprint, values['device-id']].filter((v) => v !== undefined);
+  if (given.length !== 1) throw new UsageError('give exactly one of --cert, --thumbprint, --device-id');
+  let at: Date | undefined;
+  if (values.at !== undefined) {
+    at = new Date(values.at);
+    if (Number.isNaN(at.getTime())) throw new UsageError(`--at must be an ISO 8601 time, got "${values.at}"`);
+  }
+  let device: DevicePresentation;
+  if (values.cert !== undefined) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(resolve(io.cwd, values.cert));
+    } catch (error) {
+      throw new RejectedInputError(`--cert ${values.cert}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    const text = bytes.toString('latin1');
+    device = { certificate: text.includes('-----BEGIN') ? text : bytes.toString('base64') };
+  } else if (values.thumbprint !== undefined) device = { thumbprint: values.thumbprint };
+  else device = { deviceId: values['device-id']! };
+
+  let engine: DecisionEngineWithInternals;
+  try {
+    engine = await openEngine(values, io);
+  } catch (error) {
+    return reportLoadError(error, io, 'device');
+  }
+  try {
+    const d = await engine.describeDevice(device, {
+      ...(values['primary-sid'] !== undefined ? { primarySid: values['primary-sid'] } : {}),
+      ...(at !== undefined ? { at } : {}),
+    });
+    if (d.status === 'directory_unavailable') {
+      io.stderr.write(`devicegate device: the directory is unavailable (${d.detail ?? 'error'})\n`);
+      return EXIT_REJECTED;
+    }
+    if (values.json === true) {
+      io.stdout.write(`${JSON.stringify({ status: d.status, ...(d.detail !== undefined ? { detail: d.detail } : {}), device: d.record ?? null, claims: d.claims })}\n`);
+    } else {
+      const lines = [`status: ${d.status}${d.detail !== undefined ? ` (${d.detail})` : ''}`];
+      if (d.record !== undefined) {
+        lines.push('record:');
+        for (const [k, v] of Object.entries(d.record)) {
+          const text = v instanceof Date ? v.toISOString() : Array.isArray(v) ? (v as unknown[]).join(', ') : String(v);
+          lines.push(`  ${k}: ${text}`);
+        }
+      }
+      lines.push(`claims (${d.claims.length}):`);
+      for (const c of d.claims) lines.push(`  ${c.type} = ${c.value}`);
+      io.stdout.write(`${lines.join('\n')}\n`);
+    }
+    return d.record !== undefined ? EXIT_OK : EXIT_NOT_FOUND;
+  } finally {
+    await engine.close();
+  }
+}
+
+export const deviceCommand: Command = { name: 'device', summary: 'look a device up', help: HELP, run: runDevice };
