@@ -108,7 +108,8 @@ export function adaptForSamba(records: readonly LdifRecord[], domain: string): S
       (cls.includes('group') ? later : add).push({ dn: r.dn, attributes: attrs });
       continue;
     }
-    add.push({ dn: r.dn, attributes: attrs });
+    // DN-valued links (msDS-DeviceLocation) must point at entries that already exist in Samba.
+    (attrs.has('msds-devicelocation') ? later : add).push({ dn: r.dn, attributes: attrs });
   }
   return { add: [...add, ...later], accounts };
 }

@@ -52,7 +52,9 @@ async function provision(dir: string, ldifPath: string, account: { sAMAccountNam
   const data = adaptForSamba(readFixture(await readFile(ldifPath, 'utf8'), ldifPath), 'DC=contoso,DC=com');
   const file = join(dir, 'fixture-samba.ldif');
   await writeFile(file, writeLdif(data.add));
-  await run(samba.ldbadd, ['-H', sam, `--configfile=${conf}`, file]);
+  const added = await run(samba.ldbadd, ['-H', sam, `--configfile=${conf}`, file]);
+  // ldbadd exits 0 even when it stops at a failing entry: check the count.
+  if (!added.stdout.includes(`Added ${data.add.length} records`)) throw new Error(`ldbadd: ${(added.stdout + added.stderr).trim().slice(-300)}`);
   const accounts = account ? [{ ...account }] : data.accounts;
   for (const a of accounts) {
     await run(samba.tool, ['user', 'create', a.sAMAccountName, a.password, '-H', sam, '-s', conf]);
