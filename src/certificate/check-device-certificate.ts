@@ -1,5 +1,5 @@
-import type { X509Certificate } from 'node:crypto';
-import { x509Of, type DeviceCertificate } from './device-certificate.js';
+import { X509Certificate } from 'node:crypto';
+import type { DeviceCertificate } from './device-certificate.js';
 import { normalizeDeviceId } from './device-id.js';
 import { ISSUER_NAME_FALLBACK_CN, trustAnchors, type IssuerTrust } from './issuer-trust.js';
 
@@ -20,8 +20,13 @@ export interface CheckOptions {
 
 const OK: CertificateCheck = { ok: true };
 
-/** Signature verification is the costly part; remember the anchor that signed a certificate per trust. */
-const issuedBy = new WeakMap<DeviceCertificate, { trust: IssuerTrust; anchor: X509Certificate | null }>();
+/**
+ * Building an X509Certificate and verifying its signature costs ~150 µs, so the verdict (which anchor
+ * issued it, or none) is remembered per trust value, keyed by the certificate's key string and confirmed
+ * by comparing the DER bytes. Bounded: the oldest entries go first.
+ */
+const CHAIN_CACHE_LIMIT = 10_000;
+const chainVerdicts = new WeakMap<IssuerTrust, Map<string, { der: Buffer; anchor: X509Certificate | null }>>();
 
 /** Validity at `now`, trusted issuer, device ID agreement. Never throws. */
 export function checkDeviceCertificate(cert: DeviceCertificate, options: CheckOptions): CertificateCheck {
@@ -60,13 +65,19 @@ function checkIssuer(cert: DeviceCertificate, trust: IssuerTrust, now: Date): Ce
       ? OK
       : fail('untrusted_issuer', `certificate issuer "${cert.issuer}" is not ${ISSUER_NAME_FALLBACK_CN}`);
   }
+  let verdicts = chainVerdicts.get(trust);
+  if (verdicts === undefined) {
+    verdicts = new Map();
+    chainVerdicts.set(trust, verdicts);
+  }
   let anchor: X509Certificate | null;
-  const cached = issuedBy.get(cert);
-  if (cached !== undefined && cached.trust === trust) {
+  const cached = verdicts.get(cert.altSecurityIdentity);
+  if (cached !== undefined && cached.der.equals(cert.der)) {
     anchor = cached.anchor;
   } else {
     anchor = findIssuer(cert, trust);
-    issuedBy.set(cert, { trust, anchor });
+    if (verdicts.size >= CHAIN_CACHE_LIMIT) verdicts.delete(verdicts.keys().next().value!);
+    verdicts.set(cert.altSecurityIdentity, { der: Buffer.from(cert.der), anchor });
   }
   if (anchor === null) {
     return fail('untrusted_issuer', `certificate issuer "${cert.issuer}" is not a trusted device issuer`);
@@ -81,7 +92,7 @@ function checkIssuer(cert: DeviceCertificate, trust: IssuerTrust, now: Date): Ce
 function findIssuer(cert: DeviceCertificate, trust: IssuerTrust): X509Certificate | null {
   let x: X509Certificate;
   try {
-    x = x509Of(cert);
+    x = new X509Certificate(cert.der);
   } catch {
     return null;
   }

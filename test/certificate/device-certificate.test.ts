@@ -134,3 +134,22 @@ t.test('device ID extension: found in .NET order, absent, or malformed', async (
   const bare = { oid: '1.2.840.113556.1.5.284.2', value: guidToBytes(id) };
   expectCode(t, () => parseDeviceCertificate(makeCert(caKeys.publicKey, [bare])), 'DG_ERR_CERT_MALFORMED', /16-byte/, 'unwrapped');
 });
+
+t.test('flipping any byte of the sample never crashes: a result or a CertificateError', async (t) => {
+  let parsed = 0;
+  let refused = 0;
+  for (let i = 0; i < sampleDer.length; i++) {
+    const copy = Buffer.from(sampleDer);
+    copy[i] = copy[i]! ^ 0xff;
+    try {
+      const c = parseDeviceCertificate(copy);
+      parsed++;
+      t.equal(c.thumbprint.length, 40);
+    } catch (error) {
+      if (!(error instanceof CertificateError)) t.fail(`byte ${i}: ${String(error)}`);
+      else refused++;
+    }
+  }
+  t.equal(parsed + refused, sampleDer.length);
+  t.ok(refused > 0 && parsed > 0, `${refused} refused, ${parsed} parsed (signature bytes do not matter to parsing)`);
+});
