@@ -9,8 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { guidToBytes, parseDeviceCertificate, type DeviceCertificate } from '../src/certificate/index.js';
 import * as issue from './fixtures/issue-certificate.js';
+import { dateToFileTime, sidTextToBinary } from '../src/directory/index.js';
 import * as m from './fixtures/contoso-model.js';
-import { sidTextToBinary } from './fixtures/contoso-model.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FRESH = process.argv.includes('--fresh');
@@ -141,7 +141,6 @@ function entry(dn: string, attributes: [string, Value | readonly Value[] | undef
 }
 
 const bool = (b: boolean): string => (b ? 'TRUE' : 'FALSE');
-const filetime = (d: Date): string => ((BigInt(d.getTime()) + 11644473600000n) * 10000n).toString();
 const sidValue = (name: string, encoding: 'binary' | 'text'): Buffer => {
   const sid = m.sidOf(m.USERS.find((u) => u.name === name)!.rid);
   return encoding === 'binary' ? sidTextToBinary(sid) : Buffer.from(sid, 'ascii');
@@ -214,7 +213,7 @@ const entries: string[] = [
       ['msDS-IsCompliant', a.isCompliant === undefined ? undefined : bool(a.isCompliant)],
       ['msDS-RegisteredOwner', sidValue(a.owner, a.sidEncoding)],
       ['msDS-RegisteredUsers', a.registeredUsers.map((u) => sidValue(u, a.sidEncoding))],
-      ['msDS-ApproximateLastLogonTimeStamp', filetime(a.lastLogon)],
+      ['msDS-ApproximateLastLogonTimeStamp', dateToFileTime(a.lastLogon)],
       ['msDS-DevicePhysicalIDs', a.physicalIds],
       ['msDS-CloudAnchor', a.cloudAnchor === undefined ? undefined : Buffer.from(a.cloudAnchor, 'utf8')],
     ]);

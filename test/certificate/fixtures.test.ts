@@ -3,6 +3,7 @@
 // fixtures/devices.json follows from the certificate checks and the LDIF attributes.
 import t from 'tap';
 import { execFile } from 'node:child_process';
+import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import {
@@ -11,6 +12,7 @@ import {
   checkDeviceCertificate,
   parseDeviceCertificate,
 } from '../../src/certificate/index.js';
+import { parseLdif } from '../../src/directory/index.js';
 
 const ROOT = new URL('../../', import.meta.url);
 const read = (rel: string): string => readFileSync(new URL(rel, ROOT), 'utf8');
@@ -69,6 +71,11 @@ t.test('generated files say so on their first line', async (t) => {
   t.match((JSON.parse(read('fixtures/devices.json')) as { _generated: string })._generated, /npm run fixtures/);
 });
 
+t.test("the directory's own LDIF reader loads contoso.ldif", async (t) => {
+  const entries = parseLdif(read('fixtures/contoso.ldif'), 'fixtures/contoso.ldif');
+  t.equal(entries.length, ldif.size);
+});
+
 t.test('the directory publishes exactly one trusted CA: the test MS-Organization-Access', async (t) => {
   t.equal(trust.mode, 'chain');
   t.equal(trust.anchors, 1);
@@ -81,6 +88,9 @@ t.test('every manifest certificate agrees with its file and with the LDIF', asyn
     t.equal(cert.thumbprint, d.thumbprint, `${d.slug}: thumbprint`);
     t.equal(cert.publicKeyHash, d.publicKeyHash, `${d.slug}: key hash`);
     t.equal(cert.altSecurityIdentity, d.key, `${d.slug}: key`);
+    const openssl = new X509Certificate(cert.der);
+    t.equal(createHash('sha256').update(openssl.publicKey.export({ type: 'pkcs1', format: 'der' })).digest('base64'), cert.publicKeyHash, `${d.slug}: key hash agrees with OpenSSL's PKCS#1 export`);
+    t.equal(openssl.fingerprint.replaceAll(':', ''), cert.thumbprint, `${d.slug}: thumbprint agrees with OpenSSL`);
     t.equal(cert.deviceIdExtension, d.deviceId, `${d.slug}: .284.2 extension`);
     t.equal(cert.subjectCommonName, d.deviceId, `${d.slug}: subject CN`);
 
