@@ -26,7 +26,11 @@ const OK: CertificateCheck = { ok: true };
  * by comparing the DER bytes. Bounded: the oldest entries go first.
  */
 const CHAIN_CACHE_LIMIT = 10_000;
-const chainVerdicts = new WeakMap<IssuerTrust, Map<string, { der: Buffer; anchor: X509Certificate | null }>>();
+interface Issuer {
+  readonly from: number;
+  readonly to: number;
+}
+const chainVerdicts = new WeakMap<IssuerTrust, Map<string, { der: Buffer; issuer: Issuer | null }>>();
 
 /** Validity at `now`, trusted issuer, device ID agreement. Never throws. */
 export function checkDeviceCertificate(cert: DeviceCertificate, options: CheckOptions): CertificateCheck {
@@ -70,20 +74,21 @@ function checkIssuer(cert: DeviceCertificate, trust: IssuerTrust, now: Date): Ce
     verdicts = new Map();
     chainVerdicts.set(trust, verdicts);
   }
-  let anchor: X509Certificate | null;
+  let issuer: Issuer | null;
   const cached = verdicts.get(cert.altSecurityIdentity);
   if (cached !== undefined && cached.der.equals(cert.der)) {
-    anchor = cached.anchor;
+    issuer = cached.issuer;
   } else {
-    anchor = findIssuer(cert, trust);
+    const anchor = findIssuer(cert, trust);
+    issuer = anchor === null ? null : { from: Date.parse(anchor.validFrom), to: Date.parse(anchor.validTo) };
     if (verdicts.size >= CHAIN_CACHE_LIMIT) verdicts.delete(verdicts.keys().next().value!);
-    verdicts.set(cert.altSecurityIdentity, { der: Buffer.from(cert.der), anchor });
+    verdicts.set(cert.altSecurityIdentity, { der: Buffer.from(cert.der), issuer });
   }
-  if (anchor === null) {
+  if (issuer === null) {
     return fail('untrusted_issuer', `certificate issuer "${cert.issuer}" is not a trusted device issuer`);
   }
   const t = now.getTime();
-  if (t < Date.parse(anchor.validFrom) || t > Date.parse(anchor.validTo)) {
+  if (t < issuer.from || t > issuer.to) {
     return fail('untrusted_issuer', `issuer certificate for "${cert.issuer}" is outside its validity period`);
   }
   return OK;
