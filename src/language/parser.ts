@@ -83,7 +83,8 @@ class Parser {
     while (!this.at('eof') && this.errorCount <= MAX_ERRORS) {
       const before = this.pos;
       try {
-        rules.push(this.parseRule());
+        const rule = this.parseRule();
+        if (rule) rules.push(rule);
       } catch (error) {
         if (!(error instanceof ParseAbort)) throw error;
         this.skipPast(';');
@@ -100,7 +101,8 @@ class Parser {
     if (this.at(kind)) this.next();
   }
 
-  private parseRule(): Rule {
+  /** undefined: the rule had errors in its conditions but was consumed up to its ';'. */
+  private parseRule(): Rule | undefined {
     const start = this.peek().start;
     const annotations: Annotation[] = [];
     let conditions: Condition[] = [];
@@ -128,7 +130,7 @@ class Parser {
       const tok = this.peek();
       this.report('DG_LANG_MISSING_SEMICOLON', 'error', `expected ';' after the issuance statement, found ${describe(tok)}`, tok.start, tok.end);
     }
-    if (conditionsFailed) throw new ParseAbort();
+    if (conditionsFailed) return undefined;
     return { kind: 'Rule', annotations, conditions, issuance, start, end: this.tokens[this.pos - 1]!.end };
   }
 
