@@ -13,7 +13,13 @@ async function engineThat(t: { teardown(fn: () => unknown): void }, decide: Deci
   const directory = await openLdifDirectory(LDIF);
   t.teardown(() => directory.close());
   const engine = await createDecisionEngine({ rulesDir: RULES, directory });
-  return new Proxy(engine, { get: (target, p) => (p === 'decide' ? decide : (Reflect.get(target, p) as unknown)) }) as DecisionEngine;
+  return new Proxy(engine, { get: (target, p) => (p === 'decide' ? decide : bound(target, p)) }) as DecisionEngine;
+}
+
+/** Engine methods use #private fields: call them on the engine, not the proxy. */
+function bound(target: object, p: string | symbol): unknown {
+  const value: unknown = Reflect.get(target, p);
+  return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
 }
 
 t.test('onDirectoryError "error": the engine\'s 503 passes through as a 503 error body', async (t) => {
@@ -97,9 +103,21 @@ t.test('closing the app closes the engine; requests after close are refused', as
             closed++;
             await target.close();
           }
-        : (Reflect.get(target, p) as unknown),
+        : bound(target, p),
   }) as DecisionEngine;
   const { close } = await fixtureApp(t, { engine });
   await close();
   t.equal(closed, 1);
+});
+
+t.test('back-pressure: 503 with Retry-After and our error body; liveness and metrics still answer', async (t) => {
+  const { app } = await fixtureApp(t, { limits: { maxEventLoopDelayMs: 0, maxHeapUsedBytes: 1, retryAfterSeconds: 7 } });
+  // under-pressure samples memory on a timer; wait for the first sample.
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  const res = await app.inject({ method: 'POST', url: '/v1/decisions', headers: json, payload: JSON.stringify({ relyingParty: PAYROLL }) });
+  t.equal(res.statusCode, 503);
+  t.equal(res.headers['retry-after'], '7');
+  t.equal(errorShape(res.json())?.code, 'DG_ERR_SERVER_OVERLOADED');
+  t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+  t.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 200);
 });

@@ -32,6 +32,8 @@ export async function fixtureApp(
   const app = await buildServer({
     engine,
     auth: { tokens: parseApiTokens(`${tokenHashEntry(DECIDE_TOKEN)},${tokenHashEntry(ADMIN_TOKEN, 'admin')}`) },
+    // ts-node compiles on first use: event-loop stalls would trip the default 503 back-pressure.
+    limits: { maxEventLoopDelayMs: 0 },
     ...rest,
   });
   let closed = false;

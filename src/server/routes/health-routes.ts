@@ -10,10 +10,13 @@ const Readiness = Type.Object({
 });
 
 /** Probes and the Prometheus scrape: public, no token (design.md). */
+// Liveness and scrapes must answer under load too: under-pressure lets a per-route handler that returns nothing pass.
+const IGNORE_PRESSURE = { pressureHandler: () => undefined };
+
 export const healthRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, metrics }) => {
   app.get(
     '/healthz',
-    { schema: { summary: 'Process is up', tags: ['operations'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    { config: IGNORE_PRESSURE, schema: { summary: 'Process is up', tags: ['operations'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -40,7 +43,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
     },
   );
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['operations'], produces: ['text/plain'] } }, async (_request, reply) => {
+  app.get('/metrics', { config: IGNORE_PRESSURE, schema: { summary: 'Prometheus metrics', tags: ['operations'], produces: ['text/plain'] } }, async (_request, reply) => {
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });
