@@ -79,7 +79,7 @@ t.test('decision table over HTTP against slapd', async (t) => {
   t.teardown(() => directory.close());
   const referenceTime = new Date(manifest.referenceTime);
   const engine = await createDecisionEngine({ rulesDir, directory, now: () => referenceTime });
-  const app = await buildServer({ engine, auth: { tokens: parseApiTokens(tokenHashEntry('t')) } });
+  const app = await buildServer({ engine, auth: { tokens: parseApiTokens(tokenHashEntry('t')) }, limits: { maxEventLoopDelayMs: 0 } });
   t.teardown(() => app.close());
 
   t.same(Object.keys(TABLE).filter((k) => k !== '(none)').sort(), manifest.devices.map((d) => d.slug).sort(), 'the table covers every fixture device');
