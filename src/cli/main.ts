@@ -85,7 +85,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 
 /** Project errors carry a DG_ERR_* code; they are the caller's fault or the environment's, never a crash. */
 function isCodedError(error: unknown): boolean {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('DG_ERR_');
+  const code: unknown = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('DG_ERR_');
 }
 
 function isMain(): boolean {
