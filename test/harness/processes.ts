@@ -10,14 +10,24 @@ let hooked = false;
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  // Last resort: servers never outlive the test process, even when a test throws.
-  process.on('exit', () => {
+  const killAll = () => {
     for (const child of live) if (child.pid !== undefined && child.exitCode === null) {
       try {
         process.kill(child.pid, 'SIGKILL');
       } catch { /* already gone */ }
     }
-  });
+  };
+  // Last resort: servers never outlive the test process, even when a test throws or tap times it out.
+  process.on('exit', killAll);
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      killAll();
+      process.removeListener(sig, onSignal);
+      // Re-raise so the default (or tap's own) handling still ends the process.
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
 }
 
 /** Absolute path of a server binary (PATH, then the sbin folders), or a clear error naming the package. */
