@@ -1,0 +1,52 @@
+import t from 'tap';
+import { PassThrough } from 'node:stream';
+import { runCli } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/io.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+async function run(argv: string[], options: { cwd?: string; tty?: boolean; env?: Record<string, string> } = {}): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = Object.assign(new PassThrough(), options.tty ? { isTTY: true } : {});
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const io: CliIO = { stdout, stderr, stdin: new PassThrough(), env: options.env ?? {}, cwd: options.cwd ?? ROOT };
+  const code = await runCli(argv, io);
+  return { code, out, err };
+}
+
+const AT = '2026-11-20T12:00:00Z';
+const DAN = 'S-1-5-21-2378277246-2682074319-435474115-1105';
+
+t.test('device --json: status, record and claims', async (t) => {
+  const r = await run(['device', '--cert', 'fixtures/devices/hybrid-compliant.crt.pem', '--primary-sid', DAN, '--at', AT, '--json']);
+  t.equal(r.code, 0, r.err);
+  const d = JSON.parse(r.out);
+  t.same(Object.keys(d), ['status', 'device', 'claims']);
+  t.equal(d.status, 'known');
+  t.equal(d.device.deviceId, 'e519228d-8c2b-47d8-afb4-5b33dfe6aeff');
+  t.equal(d.device.approximateLastLogon, '2026-11-02T08:30:00.000Z');
+  const claims = Object.fromEntries(d.claims.map((c: { type: string; value: string }) => [c.type.split('/').pop(), c.value]));
+  t.same([claims.iscompliant, claims.isregistereduser, claims.isknown], ['true', 'true', 'true']);
+});
+
+t.test('device exit codes: found with any status 0, not found 3, bad input 1, usage 2', async (t) => {
+  const cases: [string[], number, RegExp, RegExp?][] = [
+    [['device', '--device-id', '92cf11e6-90d1-4516-be2c-bdc31143531b', '--at', AT], 0, /^status: disabled \(msDS-IsEnabled is FALSE\)$/m],
+    [['device', '--thumbprint', '4203CE2569C10C19214AF93AEDBB67B3634F1C5C', '--at', AT], 0, /^status: stale/m],
+    [['device', '--cert', 'fixtures/devices/expired-cert.crt.pem', '--at', AT], 0, /^status: untrusted_certificate \(expired/m],
+    [['device', '--cert', 'fixtures/devices/not-in-ad.crt.pem', '--at', AT, '--json'], 3, /"status":"unknown".*"device":null,"claims":\[\]/],
+    [['device', '--thumbprint', 'F'.repeat(40)], 3, /^status: unknown/m],
+    [['device', '--thumbprint', 'nothex'], 1, /.*/, /thumbprint/i],
+    [['device'], 2, /.*/, /exactly one of --cert, --thumbprint, --device-id/],
+    [['device', '--thumbprint', 'a', '--device-id', 'b'], 2, /.*/, /exactly one of/],
+  ];
+  for (const [argv, code, out, err] of cases) {
+    const r = await run(argv);
+    t.equal(r.code, code, argv.join(' '));
+    t.match(r.out, out, `${argv.join(' ')}: stdout`);
+    if (err) t.match(r.err, err, `${argv.join(' ')}: stderr`);
+  }
+});
