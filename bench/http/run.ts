@@ -14,8 +14,11 @@ import { generateToken, tokenHashEntry } from '../../src/server/index.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+// Total seconds per target, split into alternating slices so background load on a shared machine hits both alike.
 const duration = Number(process.env.BENCH_DURATION ?? 10);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const slice = Math.max(1, Math.round(duration / rounds));
+const warmupSeconds = Number(process.env.BENCH_WARMUP ?? 3);
 const directoryUrl = process.env.BENCH_DIRECTORY ?? `ldif:${join(root, 'fixtures/contoso.ldif')}`;
 const rulesDir = process.env.BENCH_RULES ?? join(root, 'rules');
 const token = generateToken();
@@ -60,14 +63,14 @@ async function post(port: number, path: string, body: unknown): Promise<{ status
 
 interface Measured { requestsPerSecond: number; latencyP50Ms: number; latencyP99Ms: number; non2xx: number; errors: number }
 
-async function load(port: number, body: string): Promise<Measured> {
+async function load(port: number, body: string, seconds = duration): Promise<Measured> {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/v1/decisions`,
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body,
     connections,
-    duration,
+    duration: seconds,
   });
   return {
     requestsPerSecond: result.requests.average,
@@ -95,11 +98,18 @@ async function main(): Promise<void> {
 
   const runs: { bare: Measured; decision: Measured }[] = [];
   try {
+    // JIT warm-up for both targets under the same load before anything is measured.
+    await load(bare.port, body, warmupSeconds);
+    await load(devicegate.port, body, warmupSeconds);
     for (let round = 0; round < rounds; round++) {
-      const b = await load(bare.port, body);
-      const d = await load(devicegate.port, body);
+      // Alternate which target goes first.
+      const [b, d] = round % 2 === 0
+        ? [await load(bare.port, body, slice), await load(devicegate.port, body, slice)]
+        : await load(devicegate.port, body, slice).then(async (dd) => [await load(bare.port, body, slice), dd] as const);
       runs.push({ bare: b, decision: d });
-      process.stdout.write(`round ${round + 1}: bare ${b.requestsPerSecond.toFixed(0)} req/s, decision ${d.requestsPerSecond.toFixed(0)} req/s\n`);
+      process.stdout.write(
+        `round ${round + 1}: bare ${b.requestsPerSecond.toFixed(0)} req/s, decision ${d.requestsPerSecond.toFixed(0)} req/s, ratio ${(d.requestsPerSecond / b.requestsPerSecond).toFixed(3)}\n`,
+      );
     }
   } finally {
     await Promise.all([stop(bare), stop(devicegate)]);
@@ -109,7 +119,7 @@ async function main(): Promise<void> {
     benchmark: 'http',
     date: new Date().toISOString(),
     node: process.version,
-    settings: { connections, durationSeconds: duration, rounds, directory: directoryUrl.startsWith('ldif:') ? 'ldif' : 'ldap' },
+    settings: { connections, durationSeconds: duration, sliceSeconds: slice, warmupSeconds, rounds, directory: directoryUrl.startsWith('ldif:') ? 'ldif' : 'ldap' },
     request: { relyingParty: request.relyingParty, device: request.device ? 'thumbprint' : 'none', replyBytes: warm.text.length },
     bare: { requestsPerSecond: mean((r) => r.bare.requestsPerSecond), latencyP50Ms: mean((r) => r.bare.latencyP50Ms), latencyP99Ms: mean((r) => r.bare.latencyP99Ms) },
     cachedDecision: {
@@ -119,16 +129,21 @@ async function main(): Promise<void> {
       non2xx: runs.reduce((s, r) => s + r.decision.non2xx, 0),
     },
     ratio: 0,
+    medianRoundRatio: 0,
     bar: 0.8,
     runs,
   };
   summary.ratio = summary.cachedDecision.requestsPerSecond / summary.bare.requestsPerSecond;
+  const ratios = runs.map((r) => r.decision.requestsPerSecond / r.bare.requestsPerSecond).sort((a, b) => a - b);
+  summary.medianRoundRatio = ratios[Math.floor(ratios.length / 2)] ?? 0;
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(join(root, 'bench/results/http.json'), `${JSON.stringify(summary, null, 2)}\n`);
   const row = (name: string, m: { requestsPerSecond: number; latencyP50Ms: number; latencyP99Ms: number }): string =>
     `${name.padEnd(24)} ${m.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${m.latencyP50Ms.toFixed(2)} ms   p99 ${m.latencyP99Ms.toFixed(2)} ms`;
   process.stdout.write(`${row('bare fastify route', summary.bare)}\n${row('cached POST /v1/decisions', summary.cachedDecision)}\n`);
-  process.stdout.write(`ratio ${summary.ratio.toFixed(3)} (bar >= 0.8): ${summary.ratio >= 0.8 ? 'met' : 'NOT met'}; reply ${warm.text.length} bytes\n`);
+  process.stdout.write(
+    `ratio ${summary.ratio.toFixed(3)} (median per round ${summary.medianRoundRatio.toFixed(3)}; bar >= 0.8): ${summary.ratio >= 0.8 ? 'met' : 'NOT met'}; reply ${warm.text.length} bytes\n`,
+  );
   if (summary.cachedDecision.non2xx > 0) process.stdout.write(`warning: ${summary.cachedDecision.non2xx} non-2xx decision responses\n`);
 }
 

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { ClaimsInput, DecisionDevice, DecisionResult, DeviceInput, ErrorResponse } from './common-schemas.js';
+import { ClaimsInput, DecisionDevice, DecisionResult, DeviceInput, ErrorResponse, StringEnum } from './common-schemas.js';
 
 const Subject = Type.Object(
   {
@@ -55,9 +55,7 @@ export const EvaluationsRequestBody = Type.Object(
     options: Type.Optional(
       Type.Object(
         {
-          evaluations_semantic: Type.Optional(
-            Type.Union([Type.Literal('execute_all'), Type.Literal('deny_on_first_deny'), Type.Literal('permit_on_first_permit')]),
-          ),
+          evaluations_semantic: Type.Optional(StringEnum(['execute_all', 'deny_on_first_deny', 'permit_on_first_permit'])),
         },
         { additionalProperties: false },
       ),

@@ -36,11 +36,18 @@ export const DeviceInput = Type.Object(
   { additionalProperties: false, minProperties: 1, maxProperties: 1, description: 'exactly one of certificate, thumbprint, deviceId' },
 );
 
-export const DeviceStatus = Type.Union(
-  ['not_presented', 'unknown', 'disabled', 'stale', 'untrusted_certificate', 'directory_unavailable', 'known'].map((s) => Type.Literal(s)),
-);
-export const DeviceSource = Type.Union(['cache', 'directory', 'stale_cache', 'none'].map((s) => Type.Literal(s)));
-export const DecisionResult = Type.Union([Type.Literal('permit'), Type.Literal('deny'), Type.Literal('mfa_required')]);
+/**
+ * `{ type: string, enum }` rather than a union of literals: TypeBox unions become anyOf, which
+ * fast-json-stringify can only serialize by running a validator per branch on every response.
+ */
+function StringEnum<const T extends readonly string[]>(values: T, description?: string) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
+}
+
+export const DeviceStatus = StringEnum(['not_presented', 'unknown', 'disabled', 'stale', 'untrusted_certificate', 'directory_unavailable', 'known']);
+export const DeviceSource = StringEnum(['cache', 'directory', 'stale_cache', 'none']);
+export const DecisionResult = StringEnum(['permit', 'deny', 'mfa_required']);
+export { StringEnum };
 
 export const Reason = Type.Object({
   code: Type.String(),

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Claim, ClaimsInput, DecisionDevice, DecisionResult, DeviceInput, Reason } from './common-schemas.js';
+import { Claim, ClaimsInput, DecisionDevice, DecisionResult, DeviceInput, Reason, StringEnum } from './common-schemas.js';
 
 export const DecisionRequestBody = Type.Object(
   {
@@ -8,7 +8,7 @@ export const DecisionRequestBody = Type.Object(
     claims: Type.Optional(ClaimsInput),
     samlToken: Type.Optional(Type.String({ maxLength: 60000, description: 'base64 SAML token (not supported yet: 400)' })),
     explain: Type.Optional(Type.Boolean({ description: 'include the rule trace' })),
-    include: Type.Optional(Type.Array(Type.Literal('issuedClaims'), { maxItems: 1, uniqueItems: true })),
+    include: Type.Optional(Type.Array(StringEnum(['issuedClaims']), { maxItems: 1, uniqueItems: true })),
   },
   { additionalProperties: false },
 );
@@ -27,7 +27,7 @@ export const DecisionResponse = Type.Object({
   device: DecisionDevice,
   reason: Reason,
   policyRevision: Type.String(),
-  enforcement: Type.Optional(Type.Object({ mode: Type.Literal('reportOnly'), decision: DecisionResult, reason: Reason })),
+  enforcement: Type.Optional(Type.Object({ mode: Type.String(), decision: DecisionResult, reason: Reason })),
   trace: Type.Optional(Type.Array(TraceEntry)),
   issuedClaims: Type.Optional(Type.Array(Claim)),
 });
