@@ -30,7 +30,8 @@ export function equalsIgnoreCase(a: string, b: string): boolean {
   if (a === b) return true;
   const n = a.length;
   if (n !== b.length) return false;
-  for (let i = 0; i < n; i++) {
+  // From the end: claim types share long prefixes (http://schemas.microsoft.com/...) and differ at the end.
+  for (let i = n - 1; i >= 0; i--) {
     const x = a.charCodeAt(i);
     const y = b.charCodeAt(i);
     if (x === y) continue;
