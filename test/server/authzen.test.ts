@@ -52,6 +52,22 @@ t.test('subject claims and context claims both reach the rules', async (t) => {
   t.equal(outside.context.decision, 'mfa_required');
 });
 
+t.test('open attribute bags: unknown properties and context attributes are accepted and ignored', async (t) => {
+  const { app } = await fixtureApp(t);
+  const plain = (await post(app, '/access/v1/evaluation', { subject: ALICE, resource: PAYROLL, action: ACCESS, context: COMPLIANT })).json() as Result;
+  const res = await post(app, '/access/v1/evaluation', {
+    subject: { ...ALICE, properties: { department: 'Sales' } },
+    resource: { ...PAYROLL, properties: { sensitivity: 'high' } },
+    action: { ...ACCESS, properties: { method: 'GET' } },
+    context: { ...COMPLIANT, time: '2026-11-20T10:00:00Z', ip: '10.1.2.3' },
+  });
+  t.equal(res.statusCode, 200);
+  const withBags = res.json() as Result;
+  t.equal(withBags.decision, plain.decision);
+  t.equal(withBags.context.decision, plain.context.decision);
+  t.equal(withBags.context.decision, 'permit');
+});
+
 t.test('batch: top-level values are defaults, items override them', async (t) => {
   const { app } = await fixtureApp(t);
   const res = await post(app, '/access/v1/evaluations', {

@@ -1,11 +1,16 @@
 import { Type } from 'typebox';
 import { ClaimsInput, DecisionDevice, DecisionResult, DeviceInput, ErrorResponse, StringEnum } from './common-schemas.js';
 
+// AuthZEN 1.0 makes `properties` and `context` open attribute bags: a PEP may send attributes this PDP
+// does not use (time, IP, department ...). Those are accepted and ignored; the ones we use are validated.
+// Everything else stays strict (unknown top-level fields are 400s).
+const OPEN_BAG = { additionalProperties: true } as const;
+
 const Subject = Type.Object(
   {
     type: Type.String({ minLength: 1, maxLength: 64, description: 'only "user" is evaluated' }),
     id: Type.String({ minLength: 1, maxLength: 1024, description: 'the user (UPN); added as a upn claim unless claims carry one' }),
-    properties: Type.Optional(Type.Object({ claims: Type.Optional(ClaimsInput) }, { additionalProperties: false })),
+    properties: Type.Optional(Type.Object({ claims: Type.Optional(ClaimsInput) }, OPEN_BAG)),
   },
   { additionalProperties: false },
 );
@@ -14,7 +19,7 @@ const Resource = Type.Object(
   {
     type: Type.String({ minLength: 1, maxLength: 64, description: 'only "relying_party" is evaluated' }),
     id: Type.String({ minLength: 1, maxLength: 2048, description: 'any identifier of the relying party' }),
-    properties: Type.Optional(Type.Object({}, { additionalProperties: false })),
+    properties: Type.Optional(Type.Object({}, OPEN_BAG)),
   },
   { additionalProperties: false },
 );
@@ -22,7 +27,7 @@ const Resource = Type.Object(
 const Action = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 64, description: 'only "access" is evaluated' }),
-    properties: Type.Optional(Type.Object({}, { additionalProperties: false })),
+    properties: Type.Optional(Type.Object({}, OPEN_BAG)),
   },
   { additionalProperties: false },
 );
@@ -32,7 +37,7 @@ const Context = Type.Object(
     device: Type.Optional(DeviceInput),
     claims: Type.Optional(ClaimsInput),
   },
-  { additionalProperties: false },
+  OPEN_BAG,
 );
 
 export const EvaluationRequestBody = Type.Object(
