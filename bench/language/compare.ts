@@ -1,0 +1,65 @@
+// Decision time of this checkout vs another one (e.g. `git worktree add /tmp/dg-base <commit>` with
+// node_modules symlinked), measured in the same process in alternating slices so machine noise hits
+// both alike. Not a test.
+//   npx tsx bench/language/compare.ts /tmp/dg-base          -> ns per decision, median of slices, ratio
+//   npx tsx bench/language/compare.ts --loop 200000 [root]  -> just runs the decision loop (for --cpu-prof / callgrind)
+import { pathToFileURL } from 'node:url';
+import type * as Language from '../../src/language/index.js';
+import { RP, workloadInput } from './workload.js';
+
+type Lang = typeof Language;
+
+function decision(lang: Lang): () => number {
+  const { ruleSet, diagnostics } = lang.compileRuleSet(RP);
+  if (!ruleSet) throw new Error(`bench rules do not compile: ${JSON.stringify(diagnostics)}`);
+  const input = workloadInput(lang.makeClaim);
+  return () => {
+    const r = ruleSet.evaluate(input);
+    return lang.authorizationOutcome(r).result.length + (lang.requiresMfa(r.output) ? 1 : 0);
+  };
+}
+
+async function load(root: string | undefined): Promise<Lang> {
+  if (!root) return import('../../src/language/index.js');
+  return (await import(pathToFileURL(`${root}/src/language/index.ts`).href)) as Lang;
+}
+
+const args = process.argv.slice(2);
+let sink = 0;
+if (args[0] === '--loop') {
+  const n = Number(args[1] ?? 200000);
+  const run = decision(await load(args[2]));
+  for (let i = 0; i < n; i++) sink += run();
+  console.log(`ran ${n} decisions (${sink})`);
+} else {
+  const current = decision(await load(undefined));
+  const base = args[0] ? decision(await load(args[0])) : undefined;
+  const lang = await load(undefined);
+  const input = workloadInput(lang.makeClaim);
+  // Trivial baseline: touch each of the 16 input claims once. Its drift across slices shows the noise.
+  const trivial = () => {
+    let s = 0;
+    for (let i = 0; i < input.length; i++) s += input[i]!.value.length;
+    return s;
+  };
+  const runs: Record<string, number[]> = { current: [], trivial: [] };
+  if (base) runs.base = [];
+  const slice = (fn: () => number, iterations: number): number => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) sink += fn();
+    return Number(process.hrtime.bigint() - t0) / iterations;
+  };
+  for (let i = 0; i < 3; i++) { slice(current, 20000); if (base) slice(base, 20000); slice(trivial, 20000); }
+  for (let round = 0; round < 25; round++) {
+    runs.current!.push(slice(current, 20000));
+    if (base) runs.base!.push(slice(base, 20000));
+    runs.trivial!.push(slice(trivial, 20000));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const min = (xs: number[]) => Math.min(...xs);
+  for (const [name, xs] of Object.entries(runs)) {
+    console.log(`${name.padEnd(8)} median ${median(xs).toFixed(1).padStart(8)} ns  min ${min(xs).toFixed(1).padStart(8)} ns`);
+  }
+  if (base) console.log(`current/base (median): ${(median(runs.current!) / median(runs.base!)).toFixed(3)}`);
+  if (sink === -1) console.log(sink);
+}
