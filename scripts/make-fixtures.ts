@@ -213,7 +213,7 @@ const entries: string[] = [
       ['msDS-IsCompliant', a.isCompliant === undefined ? undefined : bool(a.isCompliant)],
       ['msDS-RegisteredOwner', sidValue(a.owner, a.sidEncoding)],
       ['msDS-RegisteredUsers', a.registeredUsers.map((u) => sidValue(u, a.sidEncoding))],
-      ['msDS-ApproximateLastLogonTimeStamp', dateToFileTime(a.lastLogon)],
+      ['msDS-ApproximateLastLogonTimeStamp', a.lastLogon === undefined ? undefined : dateToFileTime(a.lastLogon)],
       ['msDS-DevicePhysicalIDs', a.physicalIds],
       ['msDS-CloudAnchor', a.cloudAnchor === undefined ? undefined : Buffer.from(a.cloudAnchor, 'utf8')],
     ]);
@@ -276,7 +276,7 @@ const manifest = {
           owner: m.sidOf(m.USERS.find((u) => u.name === a.owner)!.rid),
           registeredUsers: a.registeredUsers.map((n) => m.sidOf(m.USERS.find((u) => u.name === n)!.rid)),
           sidEncoding: a.sidEncoding,
-          lastLogon: a.lastLogon.toISOString(),
+          ...(a.lastLogon === undefined ? {} : { lastLogon: a.lastLogon.toISOString() }),
           keys: issued.filter((o) => o.device === i.device).length,
         },
       }),

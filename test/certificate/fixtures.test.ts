@@ -121,7 +121,9 @@ function statusOf(d: ManifestDevice): string {
   const check = checkDeviceCertificate(cert, { trust, now, deviceId: bytesToGuid(raw) });
   if (!check.ok) return 'untrusted_certificate';
   if (attrs.get('msds-isenabled')?.[0] !== 'TRUE') return 'disabled';
-  const filetime = BigInt(attrs.get('msds-approximatelastlogontimestamp')?.[0] as string);
+  const stored = attrs.get('msds-approximatelastlogontimestamp')?.[0] as string | undefined;
+  if (stored === undefined) return 'known'; // no last logon: never stale
+  const filetime = BigInt(stored);
   const lastLogon = Number(filetime / 10000n - 11644473600000n);
   if (now.getTime() - lastLogon > manifest.maxInactiveDays * 86_400_000) return 'stale';
   return 'known';

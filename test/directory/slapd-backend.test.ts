@@ -1,4 +1,5 @@
 import t from 'tap';
+import { readdirSync, readFileSync } from 'node:fs';
 import { LdapDirectory, type DeviceDirectory } from '../../src/directory/index.js';
 import { startSlapd, type SlapdServer } from '../harness/index.js';
 import { activeFixture } from './active-fixture.js';
@@ -45,6 +46,16 @@ t.test('concurrent look-ups share the pool', async (t) => {
   t.ok((health.servers?.[0]?.connections ?? 0) <= 2, 'no more than poolSize connections');
 });
 
+/** Resolves once every thread of `pid` is in state T (stopped), per /proc. */
+async function untilStopped(pid: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    if (tasks.every((task) => /^\d+ \(.*\) T /.test(readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8')))) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`slapd ${pid} did not stop`);
+}
+
 t.test('a DC stopped while a search is in flight rejects, never hangs', async (t) => {
   const victim = await startSlapd(spec.ldifPath, { serviceAccount: spec.serviceAccount });
   t.teardown(() => victim.stop());
@@ -52,6 +63,7 @@ t.test('a DC stopped while a search is in flight rejects, never hangs', async (t
   t.teardown(() => d.close());
   t.ok(await d.find({ kind: 'deviceId', deviceId: spec.devices[0]!.deviceId }), 'warm connection');
   process.kill(victim.pid, 'SIGSTOP'); // freeze: the next search is sent and waits
+  await untilStopped(victim.pid); // kill() only queues the signal: on a busy machine slapd could still answer
   const started = Date.now();
   const pending = d.find({ kind: 'deviceId', deviceId: spec.devices[0]!.deviceId });
   setTimeout(() => void victim.stopHard(), 150); // then the DC dies mid-search
