@@ -5,6 +5,7 @@ import { hasErrors, makeDiagnostic, positionAt, sortDiagnostics, type Diagnostic
 import type { LanguageOptions } from './options.js';
 import { parseRuleSet } from './parser.js';
 import type { RuleSet } from './ast.js';
+import { TypeKeys } from './type-keys.js';
 
 /**
  * The stages, each returning diagnostics: parse -> check -> build closures.
@@ -20,8 +21,9 @@ export function compileRuleSet(source: string, options: LanguageOptions = {}): {
 /** Builds closures for an AST that parsed and checked without errors. */
 export function compileCheckedRuleSet(ast: RuleSet, options: LanguageOptions, diagnostics: Diagnostic[] = []): { ruleSet: CompiledRuleSet | undefined; diagnostics: Diagnostic[] } {
   try {
-    const compiled = ast.rules.map((rule, index) => compileRule(rule, ruleInfo(rule, index, positionAt(ast.lineStarts, rule.start).line), options));
-    return { ruleSet: new CompiledRuleSetImpl(compiled), diagnostics: sortDiagnostics(diagnostics) };
+    const keys = new TypeKeys(options.typeComparison !== 'ordinal');
+    const compiled = ast.rules.map((rule, index) => compileRule(rule, ruleInfo(rule, index, positionAt(ast.lineStarts, rule.start).line), options, keys));
+    return { ruleSet: new CompiledRuleSetImpl(compiled, keys), diagnostics: sortDiagnostics(diagnostics) };
   } catch (error) {
     // The checker should have caught it; report rather than crash.
     const message = error instanceof Error ? error.message : String(error);

@@ -5,6 +5,7 @@ import {
 } from './compile-expression.js';
 import type { LanguageOptions } from './options.js';
 import type { RuleInfo } from './rule-info.js';
+import type { ClaimIndex, TypeKeys } from './type-keys.js';
 import { tagKey } from './walk-expressions.js';
 
 type Pred = (c: Claim) => boolean;
@@ -21,10 +22,13 @@ export interface CompiledRule {
   readonly info: RuleInfo;
   readonly action: 'issue' | 'add';
   readonly store: StoreCall | undefined;
-  /** Non-store rules: match working[0..n) and append produced claims to working. Returns "fired". */
-  run(working: Claim[], n: number): boolean;
+  /**
+   * Non-store rules: match working[0..n) and append produced claims to working. Returns "fired".
+   * `index` holds exactly working[0..n) by type; the caller adds the produced claims after the call.
+   */
+  run(working: Claim[], n: number, index: ClaimIndex): boolean;
   /** Store rules: the param lists, one per matching tuple; undefined when the conditions do not hold. */
-  collect(working: readonly Claim[], n: number): string[][] | undefined;
+  collect(working: readonly Claim[], n: number, index: ClaimIndex): string[][] | undefined;
 }
 
 const EMPTY_PROPERTIES: Readonly<Record<string, string>> = Object.freeze({});
@@ -67,25 +71,58 @@ function all(preds: Pred[]): Pred {
   };
 }
 
-function compileAggregate(a: Aggregate, options: LanguageOptions): (working: readonly Claim[], n: number) => boolean {
-  const match = all(a.selector.constraints.map((c) => {
-    const r = compileConstraint(c, 0, options, () => 0);
-    if (!('pred' in r)) throw new Error('aggregate constraints cannot refer to tags');
-    return r.pred;
-  }));
-  if (a.fn === 'exists' || a.fn === 'notExists') {
-    const want = a.fn === 'exists';
-    return (w, n) => {
-      for (let i = 0; i < n; i++) if (match(w[i]!)) return want;
-      return !want;
-    };
+/** Where a selector reads its claims: a type bucket (when it has a `Type == "literal"` constraint) or the whole working set. */
+interface Source {
+  /** type id from TypeKeys, or -1 for every claim of working[0..n) */
+  readonly key: number;
+  /** the other constraints; undefined when the bucket alone decides */
+  readonly match: Pred | undefined;
+}
+
+function isTypeKey(c: Constraint): c is Constraint & { value: { kind: 'String'; value: string } } {
+  return c.property === 'Type' && c.op === '==' && c.value.kind === 'String';
+}
+
+/** Splits a selector into its source and the remaining per-claim predicates and tuple-dependent ones. */
+function compileSelector(s: Selector, self: number, options: LanguageOptions, keys: TypeKeys, tagIndex: (tag: string) => number, deps: (d: DepPred, ready: number) => void): Source {
+  const keyed = s.constraints.find(isTypeKey);
+  const preds: Pred[] = [];
+  for (const c of s.constraints) {
+    if (c === keyed) continue;
+    const r = compileConstraint(c, self, options, tagIndex);
+    if ('pred' in r) preds.push(r.pred);
+    else deps(r.dep, r.ready);
   }
+  const key = keyed ? keys.idOf(keyed.value.value) : -1;
+  return { key, match: preds.length === 0 ? undefined : all(preds) };
+}
+
+type AggregateFn = (working: readonly Claim[], n: number, index: ClaimIndex) => boolean;
+
+function compileAggregate(a: Aggregate, options: LanguageOptions, keys: TypeKeys): AggregateFn {
+  const { key, match } = compileSelector(a.selector, 0, options, keys, () => 0, () => {
+    throw new Error('aggregate constraints cannot refer to tags');
+  });
   const k = a.count ?? 0;
   const cmp: (x: number) => boolean =
-    a.op === '>' ? (x) => x > k : a.op === '<' ? (x) => x < k : a.op === '>=' ? (x) => x >= k : a.op === '<=' ? (x) => x <= k : a.op === '!=' ? (x) => x !== k : (x) => x === k;
+    a.fn === 'exists' ? (x) => x > 0 : a.fn === 'notExists' ? (x) => x === 0
+      : a.op === '>' ? (x) => x > k : a.op === '<' ? (x) => x < k : a.op === '>=' ? (x) => x >= k : a.op === '<=' ? (x) => x <= k : a.op === '!=' ? (x) => x !== k : (x) => x === k;
+  // exists / NOT exists only need to know whether one claim matches.
+  const limit = a.fn === 'exists' || a.fn === 'notExists' ? 1 : Infinity;
+  if (key >= 0 && !match) return (_w, _n, index) => cmp(index.count[key]!);
+  if (key >= 0) {
+    const m = match!;
+    return (w, _n, index) => {
+      const { at, next } = index;
+      let count = 0;
+      for (let e = index.head[key]!; e >= 0 && count < limit; e = next[e]!) if (m(w[at[e]!]!)) count++;
+      return cmp(count);
+    };
+  }
+  if (!match) return (_w, n) => cmp(n);
   return (w, n) => {
     let count = 0;
-    for (let i = 0; i < n; i++) if (match(w[i]!)) count++;
+    for (let i = 0; i < n && count < limit; i++) if (match(w[i]!)) count++;
     return cmp(count);
   };
 }
@@ -148,14 +185,14 @@ export function ruleInfo(rule: Rule, index: number, line: number): RuleInfo {
   return info;
 }
 
-export function compileRule(rule: Rule, info: RuleInfo, options: LanguageOptions): CompiledRule {
+export function compileRule(rule: Rule, info: RuleInfo, options: LanguageOptions, keys: TypeKeys): CompiledRule {
   const caseSensitive = options.tagCase === 'sensitive';
   const selectors: Selector[] = [];
-  const aggregates: ((w: readonly Claim[], n: number) => boolean)[] = [];
+  const aggregates: AggregateFn[] = [];
   const tags = new Map<string, number>();
   for (const cond of rule.conditions) {
     if (cond.kind === 'Aggregate') {
-      aggregates.push(compileAggregate(cond, options));
+      aggregates.push(compileAggregate(cond, options, keys));
       continue;
     }
     if (cond.tag !== undefined && !tags.has(tagKey(cond.tag, caseSensitive))) tags.set(tagKey(cond.tag, caseSensitive), selectors.length);
@@ -167,52 +204,70 @@ export function compileRule(rule: Rule, info: RuleInfo, options: LanguageOptions
     return i;
   };
   const k = selectors.length;
-  const matchers: Pred[] = [];
   const depsAt: DepPred[][] = selectors.map(() => []);
-  selectors.forEach((s, j) => {
-    const preds: Pred[] = [];
-    for (const c of s.constraints) {
-      const r = compileConstraint(c, j, options, tagIndex);
-      if ('pred' in r) preds.push(r.pred);
-      else depsAt[r.ready]!.push(r.dep);
-    }
-    matchers.push(all(preds));
-  });
+  const sources = selectors.map((s, j) => compileSelector(s, j, options, keys, tagIndex, (d, ready) => void depsAt[ready]!.push(d)));
   const hasDeps = depsAt.some((d) => d.length > 0);
   const tuple: (Claim | undefined)[] = new Array<Claim | undefined>(k).fill(undefined);
+  // Per-rule scratch for the cartesian product: the working-set positions each selector matches.
+  // run() is synchronous and not re-entrant, so one set per rule suffices; positions hold no claims.
+  const lists: Int32Array[] = selectors.map(() => new Int32Array(8));
+  const lengths = new Int32Array(k);
+  let current: readonly Claim[] = [];
   let sink: (t: Tuple) => void = () => {};
 
-  const enumerate = (lists: Claim[][], depth: number): boolean => {
+  const enumerate = (depth: number): boolean => {
     const list = lists[depth]!;
+    const length = lengths[depth]!;
     const deps = depsAt[depth]!;
     let fired = false;
-    for (let i = 0; i < list.length; i++) {
-      tuple[depth] = list[i];
+    for (let i = 0; i < length; i++) {
+      tuple[depth] = current[list[i]!];
       let ok = true;
       for (let d = 0; d < deps.length; d++) if (!deps[d]!(tuple)) { ok = false; break; }
       if (!ok) continue;
       if (depth === k - 1) {
         sink(tuple);
         fired = true;
-      } else if (enumerate(lists, depth + 1)) {
+      } else if (enumerate(depth + 1)) {
         fired = true;
       }
     }
     return fired;
   };
 
-  const match = (working: readonly Claim[], n: number): boolean => {
-    for (let a = 0; a < aggregates.length; a++) if (!aggregates[a]!(working, n)) return false;
-    if (k === 0) {
-      sink(tuple);
-      return true;
+  const push = (j: number, position: number): void => {
+    let list = lists[j]!;
+    const length = lengths[j]!;
+    if (length === list.length) {
+      const grown = new Int32Array(length * 2);
+      grown.set(list);
+      lists[j] = list = grown;
     }
-    if (k === 1 && !hasDeps) {
-      const m = matchers[0]!;
-      let fired = false;
-      for (let i = 0; i < n; i++) {
-        const c = working[i]!;
-        if (m(c)) {
+    list[length] = position;
+    lengths[j] = length + 1;
+  };
+
+  /** Fills lists[j] with the positions in working[0..n) that selector j matches, in working-set order. */
+  const collectMatches = (j: number, working: readonly Claim[], n: number, index: ClaimIndex): number => {
+    const { key, match: m } = sources[j]!;
+    lengths[j] = 0;
+    if (key >= 0) {
+      const { at, next } = index;
+      for (let e = index.head[key]!; e >= 0; e = next[e]!) if (!m || m(working[at[e]!]!)) push(j, at[e]!);
+    } else {
+      for (let i = 0; i < n; i++) if (!m || m(working[i]!)) push(j, i);
+    }
+    return lengths[j]!;
+  };
+
+  const single = (working: readonly Claim[], n: number, index: ClaimIndex): boolean => {
+    const { key, match: m } = sources[0]!;
+    let fired = false;
+    if (key >= 0) {
+      const { at, next } = index;
+      for (let e = index.head[key]!; e >= 0; e = next[e]!) {
+        const c = working[at[e]!]!;
+        if (!m || m(c)) {
           tuple[0] = c;
           sink(tuple);
           fired = true;
@@ -220,16 +275,35 @@ export function compileRule(rule: Rule, info: RuleInfo, options: LanguageOptions
       }
       return fired;
     }
-    // Cartesian product over the claims each selector matches (one claim may fill several slots).
-    const lists: Claim[][] = [];
-    for (let j = 0; j < k; j++) {
-      const m = matchers[j]!;
-      const list: Claim[] = [];
-      for (let i = 0; i < n; i++) if (m(working[i]!)) list.push(working[i]!);
-      if (list.length === 0) return false;
-      lists.push(list);
+    for (let i = 0; i < n; i++) {
+      const c = working[i]!;
+      if (!m || m(c)) {
+        tuple[0] = c;
+        sink(tuple);
+        fired = true;
+      }
     }
-    return enumerate(lists, 0);
+    return fired;
+  };
+
+  const product = (working: readonly Claim[], n: number, index: ClaimIndex): boolean => {
+    for (let j = 0; j < k; j++) if (collectMatches(j, working, n, index) === 0) return false;
+    current = working;
+    try {
+      return enumerate(0);
+    } finally {
+      current = [];
+    }
+  };
+
+  const match = (working: readonly Claim[], n: number, index: ClaimIndex): boolean => {
+    for (let a = 0; a < aggregates.length; a++) if (!aggregates[a]!(working, n, index)) return false;
+    if (k === 0) {
+      sink(tuple);
+      return true;
+    }
+    // Cartesian product over the claims each selector matches (one claim may fill several slots).
+    return k === 1 && !hasDeps ? single(working, n, index) : product(working, n, index);
   };
 
   const iss = rule.issuance;
@@ -244,10 +318,10 @@ export function compileRule(rule: Rule, info: RuleInfo, options: LanguageOptions
       run: () => {
         throw new Error('store rules are evaluated with collect()');
       },
-      collect(working, n) {
+      collect(working, n, index) {
         collected = [];
         sink = collectSink;
-        const fired = match(working, n);
+        const fired = match(working, n, index);
         const out = collected;
         collected = [];
         return fired ? out : undefined;
@@ -261,10 +335,10 @@ export function compileRule(rule: Rule, info: RuleInfo, options: LanguageOptions
     info,
     action: iss.action,
     store: undefined,
-    run(working, n) {
+    run(working, n, index) {
       target = working;
       sink = produceSink;
-      return match(working, n);
+      return match(working, n, index);
     },
     collect: () => undefined,
   };

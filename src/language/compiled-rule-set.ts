@@ -1,6 +1,7 @@
 import { makeClaim, type Claim } from './claim.js';
 import type { CompiledRule } from './compile-rule.js';
 import { LanguageError } from './errors.js';
+import { ClaimIndex, type TypeKeys } from './type-keys.js';
 import type { RuleInfo } from './rule-info.js';
 
 /** An attribute store: substitutes params into `{0}`-style placeholders itself; result[i] = values for types[i]. */
@@ -56,31 +57,50 @@ export class CompiledRuleSetImpl implements CompiledRuleSet {
   readonly rules: readonly RuleInfo[];
   readonly storesUsed: readonly string[];
   readonly usesStores: boolean;
+  /** Reused by evaluate() (synchronous, so one evaluation at a time); emptied after each use. */
+  private spare: ClaimIndex | undefined;
 
-  constructor(private readonly compiled: readonly CompiledRule[]) {
+  constructor(private readonly compiled: readonly CompiledRule[], private readonly keys: TypeKeys) {
     this.rules = compiled.map((r) => r.info);
     this.storesUsed = [...new Set(compiled.flatMap((r) => (r.store ? [r.store.name] : [])))];
     this.usesStores = this.storesUsed.length > 0;
+    this.spare = new ClaimIndex(keys);
   }
 
   evaluate(input: readonly Claim[], options?: EvaluationOptions): EvaluationResult {
     if (this.usesStores) {
       throw new LanguageError('DG_ERR_LANGUAGE_ASYNC_REQUIRED', `rule set calls attribute stores (${this.storesUsed.join(', ')}); use evaluateAsync`);
     }
+    const index = this.spare ?? new ClaimIndex(this.keys);
+    this.spare = undefined;
+    try {
+      return this.run(input, index, options?.trace === true);
+    } finally {
+      index.clear();
+      this.spare = index;
+    }
+  }
+
+  private run(input: readonly Claim[], index: ClaimIndex, tracing: boolean): EvaluationResult {
     const rules = this.compiled;
+    const indexed = this.keys.size > 0;
     const working = input.slice();
+    if (indexed) for (let i = 0; i < working.length; i++) index.add(working[i]!, i);
     const output: Claim[] = [];
     const producedBy: number[] = [];
-    const trace: RuleFiring[] | undefined = options?.trace ? [] : undefined;
+    const trace: RuleFiring[] | undefined = tracing ? [] : undefined;
     for (let r = 0; r < rules.length; r++) {
       const rule = rules[r]!;
       const n = working.length;
-      const fired = rule.run(working, n);
-      if (rule.action === 'issue') {
-        for (let k = n; k < working.length; k++) {
-          output.push(working[k]!);
+      const fired = rule.run(working, n, index);
+      const issue = rule.action === 'issue';
+      for (let k = n; k < working.length; k++) {
+        const c = working[k]!;
+        if (issue) {
+          output.push(c);
           producedBy.push(r);
         }
+        if (indexed) index.add(c, k);
       }
       if (trace) trace.push({ rule: rule.info, fired, kind: rule.action, produced: working.slice(n) });
     }
@@ -90,6 +110,8 @@ export class CompiledRuleSetImpl implements CompiledRuleSet {
   async evaluateAsync(input: readonly Claim[], options?: EvaluationOptions): Promise<EvaluationResult> {
     const rules = this.compiled;
     const working = input.slice();
+    const index = new ClaimIndex(this.keys);
+    working.forEach((c, i) => index.add(c, i));
     const output: Claim[] = [];
     const producedBy: number[] = [];
     const trace: RuleFiring[] | undefined = options?.trace ? [] : undefined;
@@ -103,7 +125,7 @@ export class CompiledRuleSetImpl implements CompiledRuleSet {
         if (!store) {
           throw new LanguageError('DG_ERR_LANGUAGE_UNKNOWN_STORE', `attribute store "${name}" used by rule ${rule.info.label} is not available`);
         }
-        const tuples = rule.collect(working, n);
+        const tuples = rule.collect(working, n, index);
         fired = tuples !== undefined;
         const produced: Claim[] = [];
         for (const params of tuples ?? []) {
@@ -122,13 +144,14 @@ export class CompiledRuleSetImpl implements CompiledRuleSet {
         }
         for (const c of produced) working.push(c);
       } else {
-        fired = rule.run(working, n);
+        fired = rule.run(working, n, index);
       }
-      if (rule.action === 'issue') {
-        for (let k = n; k < working.length; k++) {
+      for (let k = n; k < working.length; k++) {
+        if (rule.action === 'issue') {
           output.push(working[k]!);
           producedBy.push(r);
         }
+        index.add(working[k]!, k);
       }
       if (trace) trace.push({ rule: rule.info, fired, kind: rule.action, produced: working.slice(n) });
     }
