@@ -5,23 +5,9 @@ import { join } from 'node:path';
 import { openDirectory } from '../../src/directory/index.js';
 import { createDecisionEngine } from '../../src/policy/index.js';
 import { makeClaim } from '../../src/claims/index.js';
-import { PassThrough } from 'node:stream';
-import { runCli } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/io.js';
+import { ROOT, runCapture } from './run-cli.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-async function run(argv: string[], options: { cwd?: string; tty?: boolean; env?: Record<string, string> } = {}): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = Object.assign(new PassThrough(), options.tty ? { isTTY: true } : {});
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const io: CliIO = { stdout, stderr, stdin: new PassThrough(), env: options.env ?? {}, cwd: options.cwd ?? ROOT };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+const run = runCapture;
 
 const AT = '2026-11-20T12:00:00Z';
 const HC = 'fixtures/devices/hybrid-compliant.crt.pem';

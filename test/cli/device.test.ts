@@ -1,21 +1,7 @@
 import t from 'tap';
-import { PassThrough } from 'node:stream';
-import { runCli } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/io.js';
+import { ROOT, runCapture } from './run-cli.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-async function run(argv: string[], options: { cwd?: string; tty?: boolean; env?: Record<string, string> } = {}): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = Object.assign(new PassThrough(), options.tty ? { isTTY: true } : {});
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const io: CliIO = { stdout, stderr, stdin: new PassThrough(), env: options.env ?? {}, cwd: options.cwd ?? ROOT };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+const run = runCapture;
 
 const AT = '2026-11-20T12:00:00Z';
 const DAN = 'S-1-5-21-2378277246-2682074319-435474115-1105';
@@ -27,9 +13,20 @@ t.test('device --json: status, record and claims', async (t) => {
   t.same(Object.keys(d), ['status', 'device', 'claims']);
   t.equal(d.status, 'known');
   t.equal(d.device.deviceId, 'e519228d-8c2b-47d8-afb4-5b33dfe6aeff');
-  t.equal(d.device.approximateLastLogon, '2026-11-02T08:30:00.000Z');
+  t.notOk('approximateLastLogon' in d.device, 'no msDS-ApproximateLastLogonTimeStamp on this object: absent stays absent');
   const claims = Object.fromEntries(d.claims.map((c: { type: string; value: string }) => [c.type.split('/').pop(), c.value]));
   t.same([claims.iscompliant, claims.isregistereduser, claims.isknown], ['true', 'true', 'true']);
+  t.notOk('deviceusagetime' in claims, 'no usage time claim without a last logon');
+});
+
+t.test('device --json: a last logon becomes approximateLastLogon and the deviceusagetime claim', async (t) => {
+  const r = await run(['device', '--cert', 'fixtures/devices/entra-compliant.crt.pem', '--at', AT, '--json']);
+  t.equal(r.code, 0, r.err);
+  const d = JSON.parse(r.out);
+  t.equal(d.status, 'known');
+  t.equal(d.device.approximateLastLogon, '2026-11-02T08:30:00.000Z');
+  const usage = d.claims.find((c: { type: string }) => c.type === 'http://schemas.microsoft.com/2014/02/deviceusagetime');
+  t.equal(usage?.value, '2026-11-02T08:30:00.000Z');
 });
 
 t.test('device exit codes: found with any status 0, not found 3, bad input 1, usage 2', async (t) => {

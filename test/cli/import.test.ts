@@ -5,23 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDirectory } from '../../src/directory/index.js';
 import { createDecisionEngine, loadRegistry } from '../../src/policy/index.js';
-import { PassThrough } from 'node:stream';
-import { runCli } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/io.js';
+import { ROOT, runCapture } from './run-cli.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-async function run(argv: string[], options: { cwd?: string; tty?: boolean; env?: Record<string, string> } = {}): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = Object.assign(new PassThrough(), options.tty ? { isTTY: true } : {});
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const io: CliIO = { stdout, stderr, stdin: new PassThrough(), env: options.env ?? {}, cwd: options.cwd ?? ROOT };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+const run = runCapture;
 
 const GROUP = 'S-1-5-21-2378277246-2682074319-435474115-1201';
 
