@@ -3,6 +3,7 @@ import { normalizeDeviceId, normalizeThumbprint } from '../certificate/index.js'
 import { DEVICE_CLAIM_TYPES, REQUEST_CLAIM_TYPES, type Claim } from '../claims/index.js';
 import type { DeviceDirectory } from '../directory/index.js';
 import type { AttributeStore } from '../language/index.js';
+import { parseSamlToken } from '../saml/index.js';
 import { createActiveDirectoryStore } from './active-directory-store.js';
 import type { Decision, DecisionEngine, DecisionRequest, DeviceDescription, DevicePresentation, RelyingPartySummary } from './decision-types.js';
 import { DeviceResolver, type Logger } from './device-resolver.js';
@@ -45,6 +46,12 @@ function callerClaims(claims: readonly Claim[] | undefined): { claims: readonly 
   }
   const kept = dropped ? claims.filter((c) => !DEVICE_TYPES.has(c.type.toLowerCase())) : claims;
   return primarySid !== undefined ? { claims: kept, primarySid } : { claims: kept };
+}
+
+/** The caller's claims plus the verified SAML token's (SamlError, 400, on any problem with the token). */
+function withSamlClaims(registry: Registry, audience: readonly string[], token: string, at: Date, claims: readonly Claim[] | undefined): readonly Claim[] {
+  const saml = parseSamlToken(token, { trustedSigners: registry.samlTrustedSigners ?? [], now: at, audience });
+  return claims === undefined || claims.length === 0 ? saml.claims : [...claims, ...saml.claims];
 }
 
 class Engine implements DecisionEngine {
@@ -105,7 +112,7 @@ class Engine implements DecisionEngine {
     const rp = registry.byIdentifier.get(request.relyingParty);
     if (rp === undefined) throw new PolicyError('DG_ERR_POLICY_UNKNOWN_RELYING_PARTY', `no relying party has the identifier "${request.relyingParty}"`, 'relyingParty');
     const at = request.at ?? this.#now();
-    const caller = callerClaims(request.claims);
+    const caller = callerClaims(request.samlToken === undefined ? request.claims : withSamlClaims(registry, rp.summary.identifiers, request.samlToken, at, request.claims));
     const device = await this.#resolver.resolve(request.device, { at, primarySid: caller.primarySid });
     const deviceView = {
       status: device.status,

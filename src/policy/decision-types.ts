@@ -75,6 +75,11 @@ export interface DecisionRequest {
   readonly relyingParty: string;
   readonly device?: DevicePresentation;
   readonly claims?: readonly Claim[];
+  /**
+   * A SAML 2.0 token (base64 or XML) whose verified claims join `claims`; checked against farm.json's
+   * samlTrustedSigners, at `at`, for an audience among the relying party's identifiers.
+   */
+  readonly samlToken?: string;
   readonly explain?: boolean;
   readonly includeIssuedClaims?: boolean;
   /** Decision time (certificate validity, staleness); defaults to now. */

@@ -13,6 +13,8 @@ export interface FarmSettings {
   readonly maxInactiveDays?: number;
   readonly onDirectoryError: 'deny' | 'error';
   readonly attributeStores: readonly string[];
+  /** AD FS token-signing certificate files (PEM or DER), relative to rules/ unless absolute; a samlToken needs at least one. */
+  readonly samlTrustedSigners?: readonly string[];
 }
 
 export const DEFAULT_ACCEPTANCE_RULES = 'claims-providers/active-directory.rules';
@@ -26,6 +28,7 @@ const KEYS = new Set([
   'maxInactiveDays',
   'onDirectoryError',
   'attributeStores',
+  'samlTrustedSigners',
 ]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -78,6 +81,7 @@ export function parseFarmSettings(json: unknown): { settings?: FarmSettings; pro
   const onError = json['onDirectoryError'] ?? 'deny';
   if (onError !== 'deny' && onError !== 'error') problems.push('"onDirectoryError" must be "deny" or "error"');
   const stores = strings('attributeStores') ?? [...KNOWN_ATTRIBUTE_STORES];
+  const samlTrustedSigners = strings('samlTrustedSigners');
   for (const s of stores) {
     if (!(KNOWN_ATTRIBUTE_STORES as readonly string[]).includes(s)) problems.push(`unknown attribute store "${s}" (known: "Active Directory")`);
   }
@@ -92,6 +96,7 @@ export function parseFarmSettings(json: unknown): { settings?: FarmSettings; pro
       ...(typeof days === 'number' && days > 0 ? { maxInactiveDays: days } : {}),
       onDirectoryError: onError as 'deny' | 'error',
       attributeStores: stores,
+      ...(samlTrustedSigners !== undefined ? { samlTrustedSigners } : {}),
     },
     problems,
   };

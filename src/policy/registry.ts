@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { buildIssuerTrust } from '../certificate/index.js';
 import { compileRuleSet, formatDiagnostic, type CompiledRuleSet } from '../language/index.js';
+import { loadTrustedSigners, type TrustedSigner } from '../saml/index.js';
 import type { RelyingPartySummary } from './decision-types.js';
 import { compileAccessControlPolicy, type CompiledAccessControlPolicy } from './access-control-policies.js';
 import { PolicyLoadError } from './errors.js';
@@ -34,6 +35,8 @@ export interface Registry {
   readonly globalAdditionalAuthentication?: LoadedRuleSet;
   /** DER/PEM contents of farm.json's trustedDeviceIssuers. */
   readonly trustedIssuerCertificates: readonly Buffer[];
+  /** farm.json's samlTrustedSigners, read and checked (empty: samlToken is refused). */
+  readonly samlTrustedSigners?: readonly TrustedSigner[];
   readonly relyingParties: readonly LoadedRelyingParty[];
   /** Exact identifier -> relying party. */
   readonly byIdentifier: ReadonlyMap<string, LoadedRelyingParty>;
@@ -128,6 +131,7 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
   };
 
   const trustedIssuerCertificates: Buffer[] = [];
+  const samlTrustedSigners: TrustedSigner[] = [];
   let acceptance: LoadedRuleSet | undefined;
   let globalAdditionalAuthentication: LoadedRuleSet | undefined;
   if (farm !== undefined) {
@@ -145,6 +149,19 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
         buildIssuerTrust(trustedIssuerCertificates);
       } catch (error) {
         problems.push(`${shown(farmPath)}: trustedDeviceIssuers: ${(error as Error).message}`);
+      }
+    }
+    for (const file of farm.samlTrustedSigners ?? []) {
+      const abs = resolve(root, file);
+      const bytes = await readOptional(abs);
+      if (bytes === undefined) problems.push(`${shown(farmPath)}: samlTrustedSigners file ${shown(abs)} not found`);
+      else {
+        remember(`saml:${file}`, bytes);
+        try {
+          samlTrustedSigners.push(...loadTrustedSigners([{ where: shown(abs), bytes }]));
+        } catch (error) {
+          problems.push(`${shown(farmPath)}: samlTrustedSigners: ${(error as Error).message}`);
+        }
       }
     }
     acceptance = await compileFile(resolve(root, farm.acceptanceRules), farm.acceptanceRules, farm.acceptanceRulesExplicit);
@@ -236,6 +253,7 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
     ...(acceptance !== undefined ? { acceptance } : {}),
     ...(globalAdditionalAuthentication !== undefined ? { globalAdditionalAuthentication } : {}),
     trustedIssuerCertificates,
+    ...(samlTrustedSigners.length > 0 ? { samlTrustedSigners } : {}),
     relyingParties,
     byIdentifier,
   };
