@@ -42,7 +42,7 @@ const CASES: readonly Case[] = [
   { name: 'claim property not a string', url: '/v1/decisions', body: { relyingParty: RP, claims: [{ type: 't', value: 'v', properties: { a: 1 } }] }, status: 400, field: 'claims.0.properties.a' },
   { name: 'explain a string', url: '/v1/decisions', body: { relyingParty: RP, explain: 'yes' }, status: 400, field: 'explain' },
   { name: 'include unknown', url: '/v1/decisions', body: { relyingParty: RP, include: ['everything'] }, status: 400, field: 'include.0' },
-  { name: 'samlToken not supported', url: '/v1/decisions', body: { relyingParty: RP, samlToken: 'PHNhbWw+' }, status: 400, code: 'DG_ERR_SERVER_SAML_UNSUPPORTED', field: 'samlToken' },
+  { name: 'samlToken without trusted signers', url: '/v1/decisions', body: { relyingParty: RP, samlToken: 'PHNhbWw+' }, status: 400, code: 'DG_ERR_SAML_NO_TRUSTED_SIGNERS', field: 'samlToken' },
   { name: 'unknown relying party', url: '/v1/decisions', body: { relyingParty: 'https://nobody.example/' }, status: 404, field: 'relyingParty' },
   { name: 'body an array', url: '/v1/decisions', body: [], status: 400 },
   { name: 'body a string', url: '/v1/decisions', raw: '"x"', status: 400 },

@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { DecisionEngine } from '../../policy/index.js';
 import { toClaims, toDevice } from '../decision-input.js';
-import { ServerError } from '../errors.js';
 import { BEARER_SECURITY, errorResponses } from '../schemas/common-schemas.js';
 import { DecisionRequestBody, DecisionResponse } from '../schemas/decision-schemas.js';
 import type { ServerMetrics } from '../server-metrics.js';
@@ -27,14 +26,12 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
     },
     async (request) => {
       const body = request.body;
-      if (body.samlToken !== undefined) {
-        throw new ServerError('DG_ERR_SERVER_SAML_UNSUPPORTED', '"samlToken" is not supported yet; send "claims" instead', 'samlToken');
-      }
       const startedAt = performance.now();
       const decision = await engine.decide({
         relyingParty: body.relyingParty,
         device: toDevice(body.device),
         claims: toClaims(body.claims),
+        samlToken: body.samlToken,
         explain: body.explain === true,
         includeIssuedClaims: body.include !== undefined && body.include.length > 0,
       });
