@@ -26,6 +26,8 @@ Device (at most one):
 Claims:
   --claim TYPE=VALUE  an incoming claim (repeatable)
   --claims F.json     incoming claims: [{ "type", "value", "valueType"?, "issuer"?, ... }]
+  --saml F            a SAML 2.0 token from AD FS (XML or base64); its verified claims join the others
+                      (farm.json must name samlTrustedSigners)
 Options:
   --rp ID             relying party identifier (any of its identifiers)
   --explain           include the rule trace
@@ -58,6 +60,7 @@ const OPTIONS = {
   'device-id': { type: 'string' },
   claim: { type: 'string', multiple: true },
   claims: { type: 'string' },
+  saml: { type: 'string' },
   explain: { type: 'boolean' },
   issued: { type: 'boolean' },
   at: { type: 'string' },
@@ -150,7 +153,7 @@ export function requestFromBody(body: unknown, where: string): DecisionRequest {
   const o = body as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!BODY_KEYS.has(k)) throw new RejectedInputError(`${where}: unknown field "${k}"`);
   if (typeof o['relyingParty'] !== 'string' || o['relyingParty'] === '') throw new RejectedInputError(`${where}: "relyingParty" must be a non-empty string`);
-  if (o['samlToken'] !== undefined) throw new RejectedInputError(`${where}: "samlToken" is not supported by decide --batch`);
+  if (o['samlToken'] !== undefined && (typeof o['samlToken'] !== 'string' || o['samlToken'] === '')) throw new RejectedInputError(`${where}: "samlToken" must be a non-empty string`);
   if (o['explain'] !== undefined && typeof o['explain'] !== 'boolean') throw new RejectedInputError(`${where}: "explain" must be true or false`);
   const include = o['include'];
   if (include !== undefined && (!Array.isArray(include) || include.some((x) => x !== 'issuedClaims'))) {
@@ -172,6 +175,7 @@ export function requestFromBody(body: unknown, where: string): DecisionRequest {
     relyingParty: o['relyingParty'],
     ...(device !== undefined ? { device } : {}),
     ...(o['claims'] !== undefined ? { claims: claimsFromJson(o['claims'], `${where}: claims`) } : {}),
+    ...(typeof o['samlToken'] === 'string' ? { samlToken: o['samlToken'] } : {}),
     ...(o['explain'] === true ? { explain: true } : {}),
     ...(Array.isArray(include) && include.length > 0 ? { includeIssuedClaims: true } : {}),
   };
@@ -258,7 +262,7 @@ export async function runDecide(argv: readonly string[], io: CliIO): Promise<num
   const { values } = parseCommandArgs(argv, OPTIONS);
   const deviceFlags = [values.cert, values.thumbprint, values['device-id']].filter((v) => v !== undefined);
   if (values.batch !== undefined) {
-    for (const flag of ['rp', 'cert', 'thumbprint', 'device-id', 'claim', 'claims', 'explain', 'issued', 'at'] as const) {
+    for (const flag of ['rp', 'cert', 'thumbprint', 'device-id', 'claim', 'claims', 'saml', 'explain', 'issued', 'at'] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--batch takes its requests from the file; --${flag} cannot be combined with it`);
     }
   } else {
@@ -297,6 +301,7 @@ export async function runDecide(argv: readonly string[], io: CliIO): Promise<num
       if (eq <= 0) throw new UsageError(`--claim must be TYPE=VALUE, got "${c}"`);
       claims.push(makeClaim({ type: c.slice(0, eq), value: c.slice(eq + 1) }));
     }
+    const samlToken = values.saml !== undefined ? await readText(values.saml, io, '--saml') : undefined;
     let at: Date | undefined;
     if (values.at !== undefined) {
       at = new Date(values.at);
@@ -306,6 +311,7 @@ export async function runDecide(argv: readonly string[], io: CliIO): Promise<num
       relyingParty: values.rp!,
       ...(device !== undefined ? { device } : {}),
       ...(claims.length > 0 ? { claims } : {}),
+      ...(samlToken !== undefined ? { samlToken } : {}),
       ...(values.explain === true ? { explain: true } : {}),
       ...(values.issued === true ? { includeIssuedClaims: true } : {}),
       ...(at !== undefined ? { at } : {}),
