@@ -4,6 +4,7 @@ import {
   buildRegex, compileExpression, dynamicMatcher, equalsIgnoreCase, propertyGetter, referencedTags, type StringFn, type Tuple,
 } from './compile-expression.js';
 import type { LanguageOptions } from './options.js';
+import { literalRegexTest } from './regex-literal.js';
 import type { RuleInfo } from './rule-info.js';
 import type { ClaimIndex, TypeKeys } from './type-keys.js';
 import { tagKey } from './walk-expressions.js';
@@ -42,8 +43,9 @@ function compileConstraint(c: Constraint, self: number, options: LanguageOptions
   if (c.value.kind === 'String') {
     const lit = c.value.value;
     if (regex) {
-      const { re } = buildRegex(lit, false);
-      return { pred: negate ? (x) => !re.test(get(x)) : (x) => re.test(get(x)) };
+      const { re, translated } = buildRegex(lit, false);
+      const test = literalRegexTest(translated.source, translated.flags) ?? ((s: string) => re.test(s));
+      return { pred: negate ? (x) => !test(get(x)) : (x) => test(get(x)) };
     }
     if (c.property === 'Type' && ignoreCase) return { pred: negate ? (x) => !equalsIgnoreCase(x.type, lit) : (x) => equalsIgnoreCase(x.type, lit) };
     if (c.property === 'Value' && !ignoreCase) return { pred: negate ? (x) => x.value !== lit : (x) => x.value === lit };
