@@ -1,0 +1,131 @@
+import t from 'tap';
+import { parseSamlToken, SamlError, SAML_CLAIM_PROPERTIES, SAML_CLAIM_TYPES, type SamlToken } from '../../src/saml/index.js';
+import { ADFS_CERT, manifestReferenceTime, NOW, PAYROLL, ROGUE_CERT, SID, token, tokenNames, tokenXml } from './saml-fixtures.js';
+
+const ISSUER = 'http://adfs.contoso.com/adfs/services/trust';
+const T = {
+  upn: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn',
+  name: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name',
+  primarySid: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/primarysid',
+  groupSid: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groupsid',
+  role: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role',
+  amr: 'http://schemas.microsoft.com/claims/authnmethodsreferences',
+};
+
+/** Every sample token and what devicegate must make of it (at NOW, for payroll, AD FS cert trusted). */
+const EXPECT: Record<string, { user: 'alice' | 'bob' } | string> = {
+  'alice-assertion': { user: 'alice' },
+  'bob-assertion': { user: 'bob' },
+  'alice-response': { user: 'alice' },
+  'alice-response-signed': { user: 'alice' },
+  'alice-sha1': { user: 'alice' },
+  expired: 'DG_ERR_SAML_EXPIRED',
+  'not-yet-valid': 'DG_ERR_SAML_EXPIRED',
+  'wrong-audience': 'DG_ERR_SAML_AUDIENCE_MISMATCH',
+  'tampered-value': 'DG_ERR_SAML_BAD_SIGNATURE',
+  'other-signer': 'DG_ERR_SAML_UNTRUSTED_SIGNER',
+  'other-signer-claiming-adfs': 'DG_ERR_SAML_BAD_SIGNATURE',
+  unsigned: 'DG_ERR_SAML_BAD_SIGNATURE',
+  'wrapping-sibling': 'DG_ERR_SAML_UNSUPPORTED',
+  'wrapping-advice': 'DG_ERR_SAML_UNSUPPORTED',
+  'wrapping-id-swap': 'DG_ERR_SAML_BAD_SIGNATURE',
+  'comment-injection': 'DG_ERR_SAML_UNSUPPORTED',
+  'pi-injection': 'DG_ERR_SAML_UNSUPPORTED',
+  doctype: 'DG_ERR_SAML_UNSUPPORTED',
+};
+
+const parse = (name: string, extra: Partial<Parameters<typeof parseSamlToken>[1]> = {}): SamlToken =>
+  parseSamlToken(token(name), { trustedSigners: [ADFS_CERT], now: NOW, audience: PAYROLL, ...extra });
+
+function expectedClaims(user: 'alice' | 'bob'): [string, string, string][] {
+  const rid = user === 'alice' ? 1106 : 1107;
+  return [
+    [SAML_CLAIM_TYPES.nameIdentifier, `${user}@contoso.com`, ISSUER],
+    [T.upn, `${user}@contoso.com`, ISSUER],
+    [T.name, `CONTOSO\\${user}`, ISSUER],
+    [T.primarySid, SID(rid), ISSUER],
+    ...(user === 'bob' ? [[T.groupSid, SID(513), ISSUER] as [string, string, string], [T.groupSid, SID(1201), ISSUER] as [string, string, string]] : [[T.groupSid, SID(513), ISSUER] as [string, string, string]]),
+    [T.role, 'Payroll Viewers', 'http://fabrikam.com/adfs/services/trust'],
+    [T.amr, 'http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/windows', ISSUER],
+    [SAML_CLAIM_TYPES.authenticationMethod, 'urn:federation:authentication:windows', ISSUER],
+    [SAML_CLAIM_TYPES.authenticationInstant, '2025-01-01T00:00:00.000Z', ISSUER],
+  ];
+}
+
+t.test('the table covers every generated sample token', async (t) => {
+  t.same(tokenNames().sort(), Object.keys(EXPECT).sort());
+  t.equal(manifestReferenceTime(), NOW.toISOString());
+});
+
+for (const [name, expected] of Object.entries(EXPECT)) {
+  t.test(name, async (t) => {
+    if (typeof expected === 'string') {
+      t.throws(() => parse(name), { code: expected, statusCode: 400, field: 'samlToken' });
+      try {
+        parse(name);
+      } catch (error) {
+        t.ok(error instanceof SamlError);
+        const message = (error as Error).message;
+        t.notMatch(message, /="|<\/|xmlns|SignatureValue|DigestValue|evil/, 'no XML from the token in the message');
+        t.ok(message.length < 200, 'short');
+        t.notMatch(message, /\n/, 'one line');
+      }
+      return;
+    }
+    const r = parse(name);
+    t.same(
+      r.claims.map((c) => [c.type, c.value, c.originalIssuer]),
+      expectedClaims(expected.user),
+    );
+    t.ok(r.claims.every((c) => c.issuer === ISSUER));
+    t.equal(r.issuer, ISSUER);
+    t.equal(r.subject, `${expected.user}@contoso.com`);
+    t.same([r.notBefore.toISOString(), r.notOnOrAfter.toISOString()], ['2025-01-01T00:00:00.000Z', '2035-01-01T00:00:00.000Z']);
+    t.equal(r.signer, 'CN=ADFS Signing - adfs.contoso.com');
+    const nameId = r.claims[0]!;
+    t.same(nameId.properties, { [SAML_CLAIM_PROPERTIES.format]: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified' });
+    const instant = r.claims.find((c) => c.type === SAML_CLAIM_TYPES.authenticationInstant)!;
+    t.equal(instant.valueType, 'http://www.w3.org/2001/XMLSchema#dateTime');
+    t.equal(r.claims.find((c) => c.type === T.upn)!.valueType, 'http://www.w3.org/2001/XMLSchema#string');
+  });
+}
+
+t.test('the token is accepted as XML text, base64 with line breaks, and bytes', async (t) => {
+  const xml = tokenXml('alice-assertion');
+  const b64 = token('alice-assertion');
+  const opts = { trustedSigners: [ADFS_CERT], now: NOW, audience: PAYROLL };
+  t.equal(parseSamlToken(xml, opts).subject, 'alice@contoso.com');
+  t.equal(parseSamlToken(b64.replace(/.{76}/g, '$&\r\n'), opts).subject, 'alice@contoso.com');
+  t.equal(parseSamlToken(Buffer.from(xml, 'utf8'), opts).subject, 'alice@contoso.com');
+  t.equal(parseSamlToken(`<?xml version="1.0" encoding="utf-8"?>\n${xml}`, opts).subject, 'alice@contoso.com');
+});
+
+t.test('signers: several trusted, PEM or DER; none configured', async (t) => {
+  const der = Buffer.from(ADFS_CERT.replace(/^#.*\n/, '').replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
+  t.equal(parse('alice-assertion', { trustedSigners: [ROGUE_CERT, ADFS_CERT] }).subject, 'alice@contoso.com', 'the matching one of two');
+  t.equal(parse('alice-assertion', { trustedSigners: [der] }).subject, 'alice@contoso.com', 'DER');
+  t.equal(parse('other-signer', { trustedSigners: [ADFS_CERT, ROGUE_CERT] }).subject, 'alice@contoso.com', 'the rogue signer, once trusted, is accepted');
+  t.throws(() => parse('alice-assertion', { trustedSigners: [ROGUE_CERT] }), { code: 'DG_ERR_SAML_UNTRUSTED_SIGNER' });
+  t.throws(() => parse('alice-assertion', { trustedSigners: [] }), { code: 'DG_ERR_SAML_NO_TRUSTED_SIGNERS', message: /no trusted SAML signers configured/ });
+  t.throws(() => parse('alice-assertion', { trustedSigners: ['not a certificate'] }), { code: 'DG_ERR_SAML_SIGNER_CONFIG' });
+});
+
+t.test('audience: optional, any of several, every AudienceRestriction must match', async (t) => {
+  t.equal(parse('wrong-audience', { audience: undefined }).subject, 'alice@contoso.com', 'no audience asked: not checked');
+  t.equal(parse('wrong-audience', { audience: ['urn:contoso:payroll', 'https://intranet.contoso.com/'] }).subject, 'alice@contoso.com');
+  t.throws(() => parse('alice-assertion', { audience: ['urn:contoso:payroll'] }), { code: 'DG_ERR_SAML_AUDIENCE_MISMATCH' });
+});
+
+t.test('validity window with clock skew (default 300 s)', async (t) => {
+  const end = new Date('2035-01-01T00:00:00Z').getTime();
+  const start = new Date('2025-01-01T00:00:00Z').getTime();
+  const at = (ms: number, skew?: number) => () => parse('alice-assertion', { now: new Date(ms), ...(skew !== undefined ? { clockSkewSec: skew } : {}) });
+  t.doesNotThrow(at(end + 299_000));
+  t.throws(at(end + 300_000), { code: 'DG_ERR_SAML_EXPIRED' });
+  t.throws(at(end, 0), { code: 'DG_ERR_SAML_EXPIRED' }, 'NotOnOrAfter is exclusive');
+  t.doesNotThrow(at(end - 1, 0));
+  t.doesNotThrow(at(start - 300_000));
+  t.throws(at(start - 300_001), { code: 'DG_ERR_SAML_EXPIRED', message: /not valid before 2025-01-01T00:00:00.000Z/ });
+  t.doesNotThrow(at(start, 0), 'NotBefore is inclusive');
+  t.throws(at(start - 1, 0), { code: 'DG_ERR_SAML_EXPIRED' });
+});
