@@ -25,6 +25,15 @@ export function propertyGetter(property: PropertyName, key: string | undefined):
   }
 }
 
+/**
+ * A flat, internalized copy of a rule literal. The lexer's literals are slices of the rule text:
+ * comparing them takes V8's slow path, and they keep the whole text alive.
+ */
+export function internalize(s: string): string {
+  const holder: Record<string, number> = { [s]: 0 };
+  return Object.keys(holder)[0]!;
+}
+
 /** Case-insensitive equality without allocating for ASCII (falls back to toLowerCase for the rest). */
 export function equalsIgnoreCase(a: string, b: string): boolean {
   if (a === b) return true;
@@ -98,7 +107,7 @@ export function compileExpression(e: Expression, tagIndex: (tag: string) => numb
   const compile = (x: Expression): StringFn => compileExpression(x, tagIndex);
   switch (e.kind) {
     case 'String': {
-      const v = e.value;
+      const v = internalize(e.value);
       return () => v;
     }
     case 'PropertyRef': {

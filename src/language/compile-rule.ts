@@ -1,7 +1,7 @@
 import type { Aggregate, Constraint, Issuance, Rule, Selector } from './ast.js';
 import { DEFAULT_ISSUER, DEFAULT_VALUE_TYPE, type Claim } from './claim.js';
 import {
-  buildRegex, compileExpression, dynamicMatcher, equalsIgnoreCase, propertyGetter, referencedTags, type StringFn, type Tuple,
+  buildRegex, compileExpression, dynamicMatcher, equalsIgnoreCase, internalize, propertyGetter, referencedTags, type StringFn, type Tuple,
 } from './compile-expression.js';
 import type { LanguageOptions } from './options.js';
 import { literalRegexTest } from './regex-literal.js';
@@ -41,7 +41,7 @@ function compileConstraint(c: Constraint, self: number, options: LanguageOptions
   const negate = c.op === '!=' || c.op === '!~';
   const regex = c.op === '=~' || c.op === '!~';
   if (c.value.kind === 'String') {
-    const lit = c.value.value;
+    const lit = internalize(c.value.value);
     if (regex) {
       const { re, translated } = buildRegex(lit, false);
       const test = literalRegexTest(translated.source, translated.flags) ?? ((s: string) => re.test(s));

@@ -1,5 +1,5 @@
 import type { Claim } from './claim.js';
-import { equalsIgnoreCase } from './compile-expression.js';
+import { equalsIgnoreCase, internalize } from './compile-expression.js';
 
 const NONE: readonly number[] = Object.freeze([]);
 const CACHE_LIMIT = 4096;
@@ -38,7 +38,7 @@ export class TypeKeys {
     let id = this.byKey.get(key);
     if (id === undefined) {
       id = this.literals.length;
-      this.literals.push(literal);
+      this.literals.push(internalize(literal));
       this.byKey.set(key, id);
       if (this.ignoreCase && !ascii) this.nonAscii.push(id);
       this.cache.clear();
