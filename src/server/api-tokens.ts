@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ServerError } from './errors.js';
 
 export type Scope = 'decide' | 'admin';
@@ -35,7 +35,8 @@ export function parseApiTokens(value: string | undefined): ApiToken[] {
 }
 
 export function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
+  // One-shot hash: no Hash object per request (about a third of createHash's cost).
+  return hash('sha256', token, 'buffer');
 }
 
 /** The value to put in DEVICEGATE_API_TOKENS for a token. */

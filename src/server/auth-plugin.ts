@@ -1,5 +1,5 @@
 import type { TLSSocket } from 'node:tls';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { scopeOfToken, type ApiToken, type Scope } from './api-tokens.js';
 import { ServerError } from './errors.js';
@@ -35,18 +35,48 @@ function callerScope(request: FastifyRequest, options: AuthPluginOptions): Scope
   return scope;
 }
 
+/** A route's own onRequest hooks (none, one or a list) as a fresh list. */
+export function routeOnRequestHooks(hooks: unknown): onRequestHookHandler[] {
+  if (hooks === undefined || hooks === null) return [];
+  return Array.isArray(hooks) ? [...(hooks as onRequestHookHandler[])] : [hooks as onRequestHookHandler];
+}
+
+const AUTH_HOOKS = new WeakSet<onRequestHookHandler>();
+
+/** Whether a route hook is this plugin's check (so later plugins can go right after it). */
+export function isAuthHook(hook: unknown): boolean {
+  return typeof hook === 'function' && AUTH_HOOKS.has(hook as onRequestHookHandler);
+}
+
+/**
+ * The check is attached per route when the route is declared (onRoute), with the scope it needs
+ * already known: public routes run no auth code, and no request reads `request.routeOptions`
+ * (a getter that builds an object on every access). Callback style: no promise per request.
+ * Route-level hooks run after the app-level ones (under-pressure) and before body parsing.
+ */
 async function auth(app: FastifyInstance, options: AuthPluginOptions): Promise<void> {
-  app.addHook('onRequest', async (request) => {
-    const needed = request.routeOptions.config.scope ?? 'public';
+  app.decorateRequest('callerScope', undefined);
+  const check = (needed: Scope): onRequestHookHandler =>
+    function authenticate(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+      const scope = callerScope(request, options);
+      if (scope === undefined) {
+        done(new ServerError('DG_ERR_SERVER_UNAUTHENTICATED', 'a valid bearer token (Authorization: Bearer <token>) or client certificate is required'));
+        return;
+      }
+      if (needed === 'admin' && scope !== 'admin') {
+        done(new ServerError('DG_ERR_SERVER_FORBIDDEN', 'this route needs the admin scope'));
+        return;
+      }
+      request.callerScope = scope;
+      done();
+    };
+  const hooks: Record<Scope, onRequestHookHandler> = { decide: check('decide'), admin: check('admin') };
+  AUTH_HOOKS.add(hooks.decide).add(hooks.admin);
+  app.addHook('onRoute', (route) => {
+    const needed = route.config?.scope ?? 'public';
     if (needed === 'public') return;
-    const scope = callerScope(request, options);
-    if (scope === undefined) {
-      throw new ServerError('DG_ERR_SERVER_UNAUTHENTICATED', 'a valid bearer token (Authorization: Bearer <token>) or client certificate is required');
-    }
-    if (needed === 'admin' && scope !== 'admin') {
-      throw new ServerError('DG_ERR_SERVER_FORBIDDEN', 'this route needs the admin scope');
-    }
-    request.callerScope = scope;
+    // Ours first among the route's own hooks (rate limiting keys on the authenticated caller).
+    route.onRequest = [hooks[needed], ...routeOnRequestHooks(route.onRequest)];
   });
 }
 

@@ -7,6 +7,7 @@ import type { DecisionEngine } from '../policy/index.js';
 import { generateToken, hashToken, type ApiToken } from './api-tokens.js';
 import { authPlugin } from './auth-plugin.js';
 import { errorHandlingPlugin } from './error-handling-plugin.js';
+import { lazyChildLoggerFactory } from './lazy-child-logger.js';
 import { loggerOptions } from './logger-options.js';
 import { rateLimitPlugin, type RateLimitOptions } from './rate-limit-plugin.js';
 import { adminRoutes } from './routes/admin-routes.js';
@@ -73,6 +74,7 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
   const tls = options.tls;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(options.logLevel ?? 'silent') }),
+    childLoggerFactory: lazyChildLoggerFactory,
     ...(tls
       ? {
           https: {

@@ -1,0 +1,92 @@
+import t from 'tap';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { loggerOptions } from '../../src/server/index.js';
+import { lazyChildLoggerFactory } from '../../src/server/lazy-child-logger.js';
+import { ADMIN, DECIDE, fixtureApp } from './fixture-app.js';
+
+const json = { ...DECIDE, 'content-type': 'application/json' };
+const PAYROLL = 'https://payroll.contoso.com/';
+
+/** A pino logger writing JSON lines to an array, counting the children made from it. */
+function captured(level: string): { logger: pino.Logger; lines: Record<string, unknown>[]; children: () => number } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _e, done) {
+      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const logger = pino(loggerOptions(level), sink);
+  let children = 0;
+  // Children inherit this method (pino children are made with Object.create(parent)): keep `this`.
+  const child = logger.child;
+  logger.child = function (this: pino.Logger, ...args: Parameters<typeof child>) {
+    children++;
+    return child.apply(this, args);
+  } as typeof logger.child;
+  return { logger, lines, children: () => children };
+}
+
+const cases: { level: string; requestLines: boolean }[] = [
+  { level: 'warn', requestLines: false },
+  { level: 'info', requestLines: true },
+];
+
+for (const { level, requestLines } of cases) {
+  t.test(`level ${level}: request log lines ${requestLines ? 'carry the reqId' : 'are skipped and no child logger is made'}`, async (t) => {
+    const { logger, lines, children } = captured(level);
+    const { app } = await fixtureApp(t, { logger });
+    const before = children();
+    const res = await app.inject({ method: 'POST', url: '/v1/decisions', headers: json, payload: JSON.stringify({ relyingParty: PAYROLL }) });
+    t.equal(res.statusCode, 200, res.body);
+    const reqLines = lines.filter((l) => l['msg'] === 'incoming request' || l['msg'] === 'request completed');
+    if (requestLines) {
+      t.equal(reqLines.length, 2, 'incoming + completed');
+      t.ok(reqLines.every((l) => typeof l['reqId'] === 'string' && l['reqId'] === reqLines[0]!['reqId']), 'both carry the same reqId');
+      t.equal(children() - before, 1, 'one child for the request');
+    } else {
+      t.equal(reqLines.length, 0);
+      t.equal(children() - before, 0, 'no child made when nothing is logged');
+    }
+  });
+}
+
+t.test('a warning logged on a request at level warn still carries the reqId', async (t) => {
+  const { logger, lines } = captured('warn');
+  const { app } = await fixtureApp(t, { logger });
+  // The error handler logs 5xx answers with request.log.warn; a route of our own logs the same way without a failure.
+  app.get('/probe-log', async (request) => {
+    request.log.warn({ probe: true }, 'probe warning');
+    request.log.info('not at this level');
+    return { ok: true };
+  });
+  const res = await app.inject({ method: 'GET', url: '/probe-log', headers: ADMIN });
+  t.equal(res.statusCode, 200);
+  const warned = lines.filter((l) => l['msg'] === 'probe warning');
+  t.equal(warned.length, 1);
+  t.type(warned[0]!['reqId'], 'string');
+  t.equal(lines.filter((l) => l['msg'] === 'not at this level').length, 0);
+});
+
+t.test('lazy child: level, child, bindings and isLevelEnabled behave like the real child', async (t) => {
+  const { logger, lines } = captured('info');
+  const lazy = lazyChildLoggerFactory(logger, { reqId: 'r-1' }, {}) as ReturnType<typeof lazyChildLoggerFactory> & {
+    isLevelEnabled(l: string): boolean;
+    bindings(): Record<string, unknown>;
+  };
+  t.equal(lazy.level, 'info');
+  t.equal(lazy.isLevelEnabled('debug'), false);
+  t.equal(lazy.isLevelEnabled('info'), true);
+  lazy.level = 'debug';
+  t.equal(lazy.level, 'debug', 'a level set on the child sticks to the child');
+  t.equal(logger.level, 'info', 'and leaves the parent alone');
+  lazy.debug('deep');
+  t.equal(lines.at(-1)?.['msg'], 'deep');
+  t.equal(lines.at(-1)?.['reqId'], 'r-1');
+  t.same(lazy.bindings(), { reqId: 'r-1' });
+  lazy.child({ extra: 1 }).info('grandchild');
+  t.match(lines.at(-1), { msg: 'grandchild', reqId: 'r-1', extra: 1 });
+  const eager = lazyChildLoggerFactory(logger, { reqId: 'r-2' }, { level: 'error' });
+  t.equal(eager.level, 'error', 'a route log level makes a real child at once');
+});
