@@ -1,0 +1,160 @@
+// samlToken end to end: POST /v1/decisions (inject) and `devicegate decide --saml`, over the real
+// engine, the LDIF fixture directory and a temp copy of rules/ whose farm.json trusts the test AD FS
+// token-signing certificate.
+import t from 'tap';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openLdifDirectory } from '../../src/directory/index.js';
+import { createDecisionEngine, loadRegistry } from '../../src/policy/index.js';
+import { assertionXml, signXml } from '../../scripts/fixtures/saml-sign.js';
+import { userAssertion } from '../../scripts/fixtures/saml-tokens.js';
+import { DECIDE, errorShape, fixtureApp, LDIF, RULES } from '../server/fixture-app.js';
+import { runCapture } from '../cli/run-cli.js';
+import { ADFS, NOW, PAYROLL, SAML_DIR, SID, token, tokenXml } from './saml-fixtures.js';
+
+const COMPLIANT = '0058DF301BC35E03A80EC24DB632FACF52D05041'; // hybrid-compliant, owner dan
+const ALICES = '83E12E786D499477855E07069054C9F5500CFABF'; // entra-compliant, owner alice
+const GROUPSID = 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groupsid';
+const ISCOMPLIANT = 'http://schemas.microsoft.com/2014/09/devicecontext/claims/iscompliant';
+
+function rulesWithSigners(t: { teardown(fn: () => unknown): void }, farmExtra: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dg-saml-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const rules = join(dir, 'rules');
+  cpSync(RULES, rules, { recursive: true });
+  cpSync(join(SAML_DIR, 'adfs-signing.crt.pem'), join(rules, 'certs/adfs-token-signing.pem'));
+  const farm = JSON.parse(readFileSync(join(rules, 'farm.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(rules, 'farm.json'), JSON.stringify({ ...farm, ...farmExtra }));
+  return rules;
+}
+
+async function app(t: { teardown(fn: () => unknown): void }) {
+  const rulesDir = rulesWithSigners(t, { samlTrustedSigners: ['certs/adfs-token-signing.pem'] });
+  const directory = await openLdifDirectory(LDIF);
+  t.teardown(() => directory.close());
+  const engine = await createDecisionEngine({ rulesDir, directory, now: () => NOW });
+  return { ...(await fixtureApp(t, { engine })), rulesDir };
+}
+
+interface Case {
+  readonly name: string;
+  readonly body: Record<string, unknown>;
+  readonly status: number;
+  readonly decision?: string;
+  readonly reason?: string;
+  readonly code?: string;
+}
+
+const deviceClaimToken = (): string =>
+  Buffer.from(signXml(assertionXml(userAssertion('asserts-compliance', 'alice', { attributes: [{ name: ISCOMPLIANT, values: ['true'] }] })), ADFS)).toString('base64');
+
+const CASES: readonly Case[] = [
+  { name: 'alice on a compliant device: permit', body: { relyingParty: PAYROLL, device: { thumbprint: COMPLIANT }, samlToken: token('alice-assertion') }, status: 200, decision: 'permit' },
+  { name: 'same, token in a Response', body: { relyingParty: PAYROLL, device: { thumbprint: COMPLIANT }, samlToken: token('alice-response') }, status: 200, decision: 'permit' },
+  { name: 'same, by the other identifier of payroll', body: { relyingParty: 'urn:contoso:payroll', device: { thumbprint: COMPLIANT }, samlToken: token('alice-assertion') }, status: 200, decision: 'permit' },
+  {
+    name: "bob's token (Payroll Blocked groupsid) on a compliant device: deny",
+    body: { relyingParty: PAYROLL, device: { thumbprint: COMPLIANT }, samlToken: token('bob-assertion') },
+    status: 200,
+    decision: 'deny',
+    reason: 'deny_rule',
+  },
+  {
+    name: "the caller's claims join the token's: alice + a blocked groupsid claim: deny",
+    body: { relyingParty: PAYROLL, device: { thumbprint: COMPLIANT }, samlToken: token('alice-assertion'), claims: [{ type: GROUPSID, value: SID(1201) }] },
+    status: 200,
+    decision: 'deny',
+    reason: 'deny_rule',
+  },
+  { name: 'alice without a device: deny', body: { relyingParty: PAYROLL, samlToken: token('alice-assertion') }, status: 200, decision: 'deny' },
+  { name: 'a token cannot assert device compliance', body: { relyingParty: PAYROLL, samlToken: deviceClaimToken() }, status: 200, decision: 'deny' },
+  { name: 'expired token', body: { relyingParty: PAYROLL, device: { thumbprint: COMPLIANT }, samlToken: token('expired') }, status: 400, code: 'DG_ERR_SAML_EXPIRED' },
+  { name: 'payroll token for the intranet', body: { relyingParty: 'https://intranet.contoso.com/', samlToken: token('alice-assertion') }, status: 400, code: 'DG_ERR_SAML_AUDIENCE_MISMATCH' },
+  { name: 'tampered token', body: { relyingParty: PAYROLL, device: { thumbprint: COMPLIANT }, samlToken: token('tampered-value') }, status: 400, code: 'DG_ERR_SAML_BAD_SIGNATURE' },
+  { name: 'rogue signer', body: { relyingParty: PAYROLL, device: { thumbprint: COMPLIANT }, samlToken: token('other-signer') }, status: 400, code: 'DG_ERR_SAML_UNTRUSTED_SIGNER' },
+  { name: 'wrapping attack', body: { relyingParty: PAYROLL, device: { thumbprint: COMPLIANT }, samlToken: token('wrapping-sibling') }, status: 400, code: 'DG_ERR_SAML_UNSUPPORTED' },
+  { name: 'garbage', body: { relyingParty: PAYROLL, samlToken: '!!!' }, status: 400, code: 'DG_ERR_SAML_MALFORMED' },
+  { name: 'unknown relying party still 404', body: { relyingParty: 'https://nobody.example/', samlToken: token('alice-assertion') }, status: 404 },
+];
+
+t.test('POST /v1/decisions with samlToken', async (t) => {
+  const { app: server } = await app(t);
+  for (const c of CASES) {
+    const res = await server.inject({ method: 'POST', url: '/v1/decisions', headers: DECIDE, payload: c.body });
+    t.equal(res.statusCode, c.status, `${c.name}: status`);
+    const body = res.json() as Record<string, unknown>;
+    if (c.decision !== undefined) t.equal(body['decision'], c.decision, `${c.name}: decision`);
+    if (c.reason !== undefined) t.equal((body['reason'] as { code: string }).code, c.reason, `${c.name}: reason`);
+    if (c.code !== undefined) t.match(errorShape(body), { code: c.code, field: 'samlToken' }, `${c.name}: error`);
+  }
+});
+
+t.test("the token's primarysid makes alice a registered user of her own device", async (t) => {
+  const { engine } = await app(t);
+  const d = await engine.decide({ relyingParty: PAYROLL, device: { thumbprint: ALICES }, samlToken: token('alice-assertion'), explain: true });
+  const device = d.trace?.find((e) => e.stage === 'device');
+  const registered = device?.produced?.find((c) => c.type === 'http://schemas.microsoft.com/2012/01/devicecontext/claims/isregistereduser');
+  t.equal(registered?.value, 'true');
+  t.equal(d.decision, 'permit');
+});
+
+t.test('without samlTrustedSigners in farm.json a samlToken is refused', async (t) => {
+  const { app: server } = await fixtureApp(t);
+  const res = await server.inject({ method: 'POST', url: '/v1/decisions', headers: DECIDE, payload: { relyingParty: PAYROLL, samlToken: token('alice-assertion') } });
+  t.equal(res.statusCode, 400);
+  t.match(errorShape(res.json()), { code: 'DG_ERR_SAML_NO_TRUSTED_SIGNERS', field: 'samlToken', message: /no trusted SAML signers configured/ });
+});
+
+t.test('farm.json samlTrustedSigners problems fail the load with the file named', async (t) => {
+  const missing = rulesWithSigners(t, { samlTrustedSigners: ['certs/nope.pem'] });
+  await t.rejects(loadRegistry(missing), { code: 'DG_ERR_POLICY_LOAD', diagnostics: [/farm\.json: samlTrustedSigners file .*certs\/nope\.pem not found/] });
+  const bad = rulesWithSigners(t, { samlTrustedSigners: ['farm.json'] });
+  await t.rejects(loadRegistry(bad), { code: 'DG_ERR_POLICY_LOAD', diagnostics: [/samlTrustedSigners: .*farm\.json: not an X\.509 certificate/] });
+  const wrongType = rulesWithSigners(t, { samlTrustedSigners: 'certs/adfs-token-signing.pem' });
+  await t.rejects(loadRegistry(wrongType), { code: 'DG_ERR_POLICY_LOAD', diagnostics: [/"samlTrustedSigners" must be an array of non-empty strings/] });
+  const ok = await loadRegistry(rulesWithSigners(t, { samlTrustedSigners: ['certs/adfs-token-signing.pem'] }));
+  t.equal(ok.samlTrustedSigners?.length, 1);
+});
+
+t.test('devicegate decide --saml', async (t) => {
+  const rulesDir = rulesWithSigners(t, { samlTrustedSigners: ['certs/adfs-token-signing.pem'] });
+  const file = join(rulesDir, '..', 'alice.xml');
+  writeFileSync(file, tokenXml('alice-assertion'));
+  const b64 = join(rulesDir, '..', 'bob.b64');
+  writeFileSync(b64, `${token('bob-assertion')}\n`);
+  const expired = join(rulesDir, '..', 'expired.b64');
+  writeFileSync(expired, token('expired'));
+  const base = ['decide', '--rp', PAYROLL, '--thumbprint', COMPLIANT, '--rules', rulesDir, '--directory', `ldif:${LDIF}`, '--at', NOW.toISOString()];
+
+  const alice = await runCapture([...base, '--saml', file, '--json']);
+  t.equal(alice.code, 0, alice.err);
+  t.equal((JSON.parse(alice.out) as { decision: string }).decision, 'permit');
+  const bob = await runCapture([...base, '--saml', b64]);
+  t.equal(bob.code, 0, bob.err);
+  t.match(bob.out, /decision:\s+deny/);
+  const old = await runCapture([...base, '--saml', expired]);
+  t.equal(old.code, 1);
+  t.match(old.err, /samlToken expired at 2020-01-02T00:00:00.000Z/);
+  const none = await runCapture([...base, '--saml', join(rulesDir, 'missing.xml')]);
+  t.equal(none.code, 1);
+  t.match(none.err, /--saml .*missing\.xml: cannot read/);
+
+  const batch = join(rulesDir, '..', 'batch.jsonl');
+  writeFileSync(
+    batch,
+    [
+      { relyingParty: PAYROLL, device: { thumbprint: COMPLIANT }, samlToken: token('alice-assertion') },
+      { relyingParty: PAYROLL, device: { thumbprint: COMPLIANT }, samlToken: token('tampered-value') },
+      { relyingParty: PAYROLL, samlToken: 7 },
+    ]
+      .map((o) => JSON.stringify(o))
+      .join('\n'),
+  );
+  const out = await runCapture(['decide', '--batch', batch, '--rules', rulesDir, '--directory', `ldif:${LDIF}`]);
+  t.equal(out.code, 0, out.err);
+  const lines = out.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, { code?: string }> & { decision?: string });
+  t.equal(lines[0]!.decision, 'permit');
+  t.equal(lines[1]!['error']!.code, 'DG_ERR_SAML_BAD_SIGNATURE');
+  t.equal(lines[2]!['error']!.code, 'DG_ERR_CLI_INVALID_INPUT');
+});
