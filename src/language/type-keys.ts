@@ -1,10 +1,6 @@
 import type { Claim } from './claim.js';
 import { equalsIgnoreCase, internalize } from './compile-expression.js';
 
-const NONE: readonly number[] = Object.freeze([]);
-const CACHE_LIMIT = 4096;
-const CACHEABLE_LENGTH = 1024;
-
 function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
   return true;
@@ -15,15 +11,15 @@ function isAscii(s: string): boolean {
  * read only the claims of their type instead of testing every claim's type on every rule.
  * A claim type belongs to id k exactly when the rule set's Type comparison says it equals literal k
  * (equalsIgnoreCase by default, === when ordinal); with odd non-ASCII folds one type may belong to
- * several ids, and then it is listed in each.
+ * several ids, and then it is listed in each. Both comparisons require equal lengths, so a claim is
+ * compared only with the literals of its length (no hashing: request claims arrive as fresh strings).
  */
 export class TypeKeys {
   /** One literal per id (ASCII literals that differ only in case share an id: they match the same types). */
   private readonly literals: string[] = [];
   private readonly byKey = new Map<string, number>();
-  /** Ids of non-ASCII literals: an ASCII type may still equal them case-insensitively (e.g. U+212A KELVIN SIGN). */
-  private readonly nonAscii: number[] = [];
-  private readonly cache = new Map<string, readonly number[]>();
+  /** byLength[n] = ids of the literals of length n */
+  private readonly byLength: (number[] | undefined)[] = [];
 
   constructor(readonly ignoreCase: boolean) {}
 
@@ -33,48 +29,34 @@ export class TypeKeys {
 
   /** Compile time: the id of a `Type ==` literal. */
   idOf(literal: string): number {
-    const ascii = isAscii(literal);
-    const key = this.ignoreCase && ascii ? literal.toLowerCase() : literal;
+    const key = this.ignoreCase && isAscii(literal) ? literal.toLowerCase() : literal;
     let id = this.byKey.get(key);
     if (id === undefined) {
       id = this.literals.length;
       this.literals.push(internalize(literal));
       this.byKey.set(key, id);
-      if (this.ignoreCase && !ascii) this.nonAscii.push(id);
-      this.cache.clear();
+      while (this.byLength.length <= literal.length) this.byLength.push(undefined);
+      (this.byLength[literal.length] ??= []).push(id);
     }
     return id;
   }
 
-  /** The ids whose literal `type` equals; cached per type string (bounded). */
-  idsOf(type: string): readonly number[] {
-    let ids = this.cache.get(type);
-    if (ids === undefined) {
-      ids = this.compute(type);
-      if (type.length <= CACHEABLE_LENGTH) {
-        if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-        this.cache.set(type, ids);
-      }
+  /** Calls found(id) for each id whose literal `type` equals, in id order. */
+  match(type: string, found: (id: number) => void): void {
+    const candidates = type.length < this.byLength.length ? this.byLength[type.length] : undefined;
+    if (candidates === undefined) return;
+    for (let i = 0; i < candidates.length; i++) {
+      const id = candidates[i]!;
+      const lit = this.literals[id]!;
+      if (this.ignoreCase ? equalsIgnoreCase(type, lit) : type === lit) found(id);
     }
-    return ids;
   }
 
-  private compute(type: string): readonly number[] {
-    if (!this.ignoreCase) {
-      const id = this.byKey.get(type);
-      return id === undefined ? NONE : [id];
-    }
-    const found: number[] = [];
-    if (isAscii(type)) {
-      // ASCII against ASCII: equalsIgnoreCase is exactly equality of the lower-cased strings.
-      const id = this.byKey.get(type.toLowerCase());
-      if (id !== undefined) found.push(id);
-      for (const k of this.nonAscii) if (equalsIgnoreCase(type, this.literals[k]!)) found.push(k);
-      found.sort((a, b) => a - b);
-    } else {
-      for (let k = 0; k < this.literals.length; k++) if (equalsIgnoreCase(type, this.literals[k]!)) found.push(k);
-    }
-    return found.length === 0 ? NONE : found;
+  /** The ids whose literal `type` equals (for tests and diagnostics; the evaluator uses match()). */
+  idsOf(type: string): number[] {
+    const ids: number[] = [];
+    this.match(type, (id) => ids.push(id));
+    return ids;
   }
 }
 
@@ -94,6 +76,17 @@ export class ClaimIndex {
   at: Int32Array;
   next: Int32Array;
   private used = 0;
+  private position = 0;
+  private readonly link = (id: number): void => {
+    const e = this.used++;
+    if (e === this.at.length) this.grow();
+    this.at[e] = this.position;
+    this.next[e] = -1;
+    if (this.head[id]! < 0) this.head[id] = e;
+    else this.next[this.tail[id]!] = e;
+    this.tail[id] = e;
+    this.count[id]!++;
+  };
 
   constructor(private readonly keys: TypeKeys) {
     this.head = new Int32Array(keys.size).fill(-1);
@@ -105,18 +98,8 @@ export class ClaimIndex {
 
   /** Indexes the claim at working-set position `position`. */
   add(claim: Claim, position: number): void {
-    const ids = this.keys.idsOf(claim.type);
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      const e = this.used++;
-      if (e === this.at.length) this.grow();
-      this.at[e] = position;
-      this.next[e] = -1;
-      if (this.head[id]! < 0) this.head[id] = e;
-      else this.next[this.tail[id]!] = e;
-      this.tail[id] = e;
-      this.count[id]!++;
-    }
+    this.position = position;
+    this.keys.match(claim.type, this.link);
   }
 
   clear(): void {
