@@ -1,7 +1,8 @@
 // Decision time of this checkout vs another one (e.g. `git worktree add /tmp/dg-base <commit>` with
 // node_modules symlinked), measured in the same process in alternating slices so machine noise hits
 // both alike. Not a test.
-//   npx tsx bench/language/compare.ts /tmp/dg-base          -> ns per decision, median of slices, ratio
+//   npx tsx bench/language/compare.ts /tmp/dg-base          -> ns per decision, median of slices, ratio;
+//     'fresh strings' rows use claims whose strings are new each decision (no cached hashes), like requests
 //   npx tsx bench/language/compare.ts --loop 200000 [root]  -> just runs the decision loop (for --cpu-prof / callgrind)
 import { pathToFileURL } from 'node:url';
 import type * as Language from '../../src/language/index.js';
@@ -9,14 +10,29 @@ import { RP, workloadInput } from './workload.js';
 
 type Lang = typeof Language;
 
-function decision(lang: Lang): () => number {
+
+/**
+ * The decision; with `copies`, each call takes the next of that many inputs built from fresh strings,
+ * and refill() (outside the timed slice) builds new ones.
+ */
+function decision(lang: Lang, copies = 0): (() => number) & { refill(): void } {
   const { ruleSet, diagnostics } = lang.compileRuleSet(RP);
   if (!ruleSet) throw new Error(`bench rules do not compile: ${JSON.stringify(diagnostics)}`);
   const input = workloadInput(lang.makeClaim);
-  return () => {
-    const r = ruleSet.evaluate(input);
+  // Request claims arrive through JSON.parse: flat strings, new every request, no cached hash.
+  const json = JSON.stringify(Array.from({ length: copies }, () => input.map((c) => ({ type: c.type, value: c.value, issuer: c.issuer }))));
+  let inputs: Language.Claim[][] = [];
+  let next = 0;
+  const refill = () => {
+    const parsed = JSON.parse(json) as { type: string; value: string; issuer: string }[][];
+    inputs = parsed.map((claims) => claims.map((c) => lang.makeClaim(c)));
+    next = 0;
+  };
+  const run = () => {
+    const r = ruleSet.evaluate(copies > 0 ? inputs[next++]! : input);
     return lang.authorizationOutcome(r).result.length + (lang.requiresMfa(r.output) ? 1 : 0);
   };
+  return Object.assign(run, { refill });
 }
 
 async function load(root: string | undefined): Promise<Lang> {
@@ -32,8 +48,11 @@ if (args[0] === '--loop') {
   for (let i = 0; i < n; i++) sink += run();
   console.log(`ran ${n} decisions (${sink})`);
 } else {
+  const FRESH = 500;
   const current = decision(await load(undefined));
   const base = args[0] ? decision(await load(args[0])) : undefined;
+  const currentFresh = decision(await load(undefined), FRESH);
+  const baseFresh = args[0] ? decision(await load(args[0]), FRESH) : undefined;
   const lang = await load(undefined);
   const input = workloadInput(lang.makeClaim);
   // Trivial baseline: touch each of the 16 input claims once. Its drift across slices shows the noise.
@@ -49,17 +68,31 @@ if (args[0] === '--loop') {
     for (let i = 0; i < iterations; i++) sink += fn();
     return Number(process.hrtime.bigint() - t0) / iterations;
   };
+  // Fresh-strings rounds: each of FRESH inputs is used once per round (new copies every round).
+  runs['current, fresh strings'] = [];
+  if (base) runs['base, fresh strings'] = [];
   for (let i = 0; i < 3; i++) { slice(current, 20000); if (base) slice(base, 20000); slice(trivial, 20000); }
-  for (let round = 0; round < 25; round++) {
+  for (let round = 0; round < 30; round++) {
     runs.current!.push(slice(current, 20000));
     if (base) runs.base!.push(slice(base, 20000));
     runs.trivial!.push(slice(trivial, 20000));
+    for (let k = 0; k < 4; k++) {
+      currentFresh.refill();
+      runs['current, fresh strings']!.push(slice(currentFresh, FRESH));
+      if (baseFresh) {
+        baseFresh.refill();
+        runs['base, fresh strings']!.push(slice(baseFresh, FRESH));
+      }
+    }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const min = (xs: number[]) => Math.min(...xs);
   for (const [name, xs] of Object.entries(runs)) {
-    console.log(`${name.padEnd(8)} median ${median(xs).toFixed(1).padStart(8)} ns  min ${min(xs).toFixed(1).padStart(8)} ns`);
+    console.log(`${name.padEnd(24)} median ${median(xs).toFixed(1).padStart(8)} ns  min ${min(xs).toFixed(1).padStart(8)} ns`);
   }
-  if (base) console.log(`current/base (median): ${(median(runs.current!) / median(runs.base!)).toFixed(3)}`);
+  if (base) {
+    console.log(`current/base (median): ${(median(runs.current!) / median(runs.base!)).toFixed(3)}`);
+    console.log(`current/base, fresh strings (median): ${(median(runs['current, fresh strings']!) / median(runs['base, fresh strings']!)).toFixed(3)}`);
+  }
   if (sink === -1) console.log(sink);
 }
