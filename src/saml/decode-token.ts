@@ -1,4 +1,5 @@
 import { SamlError } from './errors.js';
+import { MAX_DEPTH, MAX_ELEMENTS } from './xml-dom.js';
 
 /** Far above an AD FS token (a few KB, tens with many group SIDs); the HTTP body limit is lower still. */
 export const MAX_TOKEN_BYTES = 256 * 1024;
@@ -48,7 +49,28 @@ export function decodeSamlToken(input: string | Buffer): string {
               : 'a markup declaration';
     throw new SamlError('DG_ERR_SAML_UNSUPPORTED', `samlToken contains ${kind}; devicegate accepts only elements, attributes and text`);
   }
+  checkShape(text);
   return text;
+}
+
+/**
+ * Depth and element count from the raw text, so a hostile shape costs a linear scan, not a parse (the
+ * parsed tree is checked again). Only tags are left at this point: no comments, PIs or CDATA.
+ */
+function checkShape(text: string): void {
+  let depth = 0;
+  let elements = 0;
+  for (let i = text.indexOf('<'); i !== -1; i = text.indexOf('<', i + 1)) {
+    if (text.charCodeAt(i + 1) === 0x2f) {
+      depth--;
+      continue;
+    }
+    const end = text.indexOf('>', i);
+    if (end === -1) return; // not well-formed: the parser says so
+    if (text.charCodeAt(end - 1) !== 0x2f) depth++;
+    if (depth > MAX_DEPTH) throw new SamlError('DG_ERR_SAML_UNSUPPORTED', `samlToken nests elements deeper than ${MAX_DEPTH} levels`);
+    if (++elements > MAX_ELEMENTS) throw new SamlError('DG_ERR_SAML_UNSUPPORTED', `samlToken has more than ${MAX_ELEMENTS} elements`);
+  }
 }
 
 function decodeUtf8(bytes: Buffer): string {

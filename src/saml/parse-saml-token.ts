@@ -7,12 +7,13 @@
 // (getCertFromKeyInfo returns null), algorithms are allow-listed (no HMAC), input with DOCTYPE, PIs,
 // comments or CDATA is refused before verifying, and claims are read only from the canonical bytes
 // getSignedReferences() returns (re-parsed), never from the document as received.
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { SignedXml } from 'xml-crypto';
 import type { Claim } from '../language/index.js';
 import { decodeSamlToken } from './decode-token.js';
 import { SamlError } from './errors.js';
-import { readAssertion, SAML2_ASSERTION_NS, SAML2_PROTOCOL_NS } from './read-assertion.js';
+import { readAssertion, SAML2_ASSERTION_NS, SAML2_PROTOCOL_NS, type AssertionContent } from './read-assertion.js';
 import { loadTrustedSigners, type TrustedSigner } from './trusted-signers.js';
 import { attr, childElements, descendants, parseXml, textOf, type XmlElement } from './xml-dom.js';
 
@@ -27,6 +28,16 @@ const DIGEST_ALGORITHMS = ['http://www.w3.org/2001/04/xmlenc#sha256', 'http://ww
 const TRANSFORMS = [ENVELOPED, EXC_C14N];
 
 export const DEFAULT_CLOCK_SKEW_SEC = 300;
+
+/**
+ * Verification costs milliseconds (xml-crypto's XPath and canonicalization), and a client presents the
+ * same token for a whole session. What a token's exact bytes verify to under one signer list never
+ * changes, so it is kept per signer list (the engine's, replaced on reload); time and audience are
+ * checked on every use.
+ */
+type Verified = AssertionContent & { readonly signer: string };
+const VERIFIED = new WeakMap<readonly TrustedSigner[], LRUCache<string, Verified>>();
+const VERIFIED_MAX = 1000;
 
 export interface ParseSamlTokenOptions {
   /** Pinned token-signing certificates: loaded signers, or PEM / DER (PEM text may hold several). */
@@ -177,6 +188,23 @@ export function parseSamlToken(input: string | Buffer, options: ParseSamlTokenOp
 function parse(input: string | Buffer, options: ParseSamlTokenOptions): SamlToken {
   const signers = toSigners(options.trustedSigners);
   if (signers.length === 0) throw new SamlError('DG_ERR_SAML_NO_TRUSTED_SIGNERS', 'no trusted SAML signers configured (farm.json "samlTrustedSigners")');
+  // Only a caller-held list of loaded signers is a stable cache key (toSigners returns it as is).
+  let cache: LRUCache<string, Verified> | undefined;
+  let key: string | undefined;
+  if (signers === options.trustedSigners) {
+    cache = VERIFIED.get(signers);
+    if (cache === undefined) VERIFIED.set(signers, (cache = new LRUCache<string, Verified>({ max: VERIFIED_MAX })));
+    key = createHash('sha256').update(input).digest('base64');
+  }
+  let content = cache?.get(key!);
+  if (content === undefined) {
+    content = verifyToken(input, signers);
+    cache?.set(key!, content);
+  }
+  return check(content, options);
+}
+
+function verifyToken(input: string | Buffer, signers: readonly TrustedSigner[]): Verified {
   const xml = decodeSamlToken(input);
   const doc = parseXml(xml, 'samlToken');
   const root = doc.documentElement!;
@@ -195,7 +223,10 @@ function parse(input: string | Buffer, options: ParseSamlTokenOptions): SamlToke
   const signedRoot = signedDoc.documentElement!;
   if (attr(signedRoot, 'ID') !== signedId) throw new SamlError('DG_ERR_SAML_BAD_SIGNATURE', 'the signed element is not the one the token presents');
   const content = readAssertion(findAssertion(signedRoot, 'the signed part of samlToken'));
+  return { ...content, signer: signer.subject.replace(/\n/g, ', ') };
+}
 
+function check(content: Verified, options: ParseSamlTokenOptions): SamlToken {
   const skewMs = (options.clockSkewSec ?? DEFAULT_CLOCK_SKEW_SEC) * 1000;
   const now = options.now.getTime();
   if (now + skewMs < content.notBefore.getTime()) throw new SamlError('DG_ERR_SAML_EXPIRED', `samlToken is not valid before ${content.notBefore.toISOString()}`);
@@ -216,6 +247,6 @@ function parse(input: string | Buffer, options: ParseSamlTokenOptions): SamlToke
     assertionId: content.id,
     notBefore: content.notBefore,
     notOnOrAfter: content.notOnOrAfter,
-    signer: signer.subject.replace(/\n/g, ', '),
+    signer: content.signer,
   };
 }

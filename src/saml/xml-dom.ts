@@ -52,6 +52,10 @@ export const ELEMENT_NODE = 1;
 const ATTRIBUTE_NODE = 2;
 const TEXT_NODE = 3;
 
+/** AD FS assertions nest about 6 deep; big group lists give a few hundred elements. */
+export const MAX_DEPTH = 32;
+export const MAX_ELEMENTS = 5000;
+
 const UNSAFE_NODES: Readonly<Record<number, string>> = {
   4: 'a CDATA section',
   5: 'an entity reference',
@@ -96,17 +100,27 @@ function checkTree(doc: XmlDocument, what: string): void {
     if (n.nodeType === TEXT_NODE && /^\s*$/.test(n.nodeValue ?? '')) continue;
     unsafe(n, what);
   }
+  // Limits before any signature work: xml-crypto's cost grows with the element count and its
+  // canonicalization recurses with the depth.
   const stack: XmlNode[] = [doc.documentElement!];
+  const depths: number[] = [1];
+  let elements = 0;
   while (stack.length > 0) {
     const n = stack.pop()!;
+    const depth = depths.pop()!;
     if (n.nodeType === ELEMENT_NODE) {
       const el = n as XmlElement;
+      if (depth > MAX_DEPTH) throw new SamlError('DG_ERR_SAML_UNSUPPORTED', `${what} nests elements deeper than ${MAX_DEPTH} levels`);
+      if (++elements > MAX_ELEMENTS) throw new SamlError('DG_ERR_SAML_UNSUPPORTED', `${what} has more than ${MAX_ELEMENTS} elements`);
       if (el.prefix && !el.namespaceURI) throw new SamlError('DG_ERR_SAML_MALFORMED', `${what} uses an undeclared namespace prefix`);
       for (let i = 0; i < el.attributes.length; i++) {
         const a = el.attributes[i]!;
         if (a.prefix && a.prefix !== 'xmlns' && !a.namespaceURI) throw new SamlError('DG_ERR_SAML_MALFORMED', `${what} uses an undeclared namespace prefix`);
       }
-      for (let i = 0; i < el.childNodes.length; i++) stack.push(el.childNodes[i]!);
+      for (let i = 0; i < el.childNodes.length; i++) {
+        stack.push(el.childNodes[i]!);
+        depths.push(depth + 1);
+      }
     } else if (n.nodeType !== TEXT_NODE && n.nodeType !== ATTRIBUTE_NODE) {
       unsafe(n, what);
     }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseSamlToken, SamlError, SAML_CLAIM_PROPERTIES, SAML_CLAIM_TYPES, type SamlToken } from '../../src/saml/index.js';
+import { loadTrustedSigners, parseSamlToken, SamlError, SAML_CLAIM_PROPERTIES, SAML_CLAIM_TYPES, type SamlToken } from '../../src/saml/index.js';
 import { ADFS_CERT, manifestReferenceTime, NOW, PAYROLL, ROGUE_CERT, SID, token, tokenNames, tokenXml } from './saml-fixtures.js';
 
 const ISSUER = 'http://adfs.contoso.com/adfs/services/trust';
@@ -128,4 +128,26 @@ t.test('validity window with clock skew (default 300 s)', async (t) => {
   t.throws(at(start - 300_001), { code: 'DG_ERR_SAML_EXPIRED', message: /not valid before 2025-01-01T00:00:00.000Z/ });
   t.doesNotThrow(at(start, 0), 'NotBefore is inclusive');
   t.throws(at(start - 1, 0), { code: 'DG_ERR_SAML_EXPIRED' });
+});
+
+t.test('verified tokens are remembered per signer list; time and audience are checked on every use', async (t) => {
+  const trusted = loadTrustedSigners([{ where: 'adfs', bytes: ADFS_CERT }]);
+  const rogueOnly = loadTrustedSigners([{ where: 'rogue', bytes: ROGUE_CERT }]);
+  const b64 = token('alice-assertion');
+  const use = (signers: typeof trusted, now: Date, audience = PAYROLL) => () => parseSamlToken(b64, { trustedSigners: signers, now, audience });
+  t.equal(use(trusted, NOW)().subject, 'alice@contoso.com');
+  t.equal(use(trusted, NOW)().subject, 'alice@contoso.com', 'again, from the cache');
+  t.throws(use(trusted, new Date('2040-01-01T00:00:00Z')), { code: 'DG_ERR_SAML_EXPIRED' }, 'a remembered token still expires');
+  t.throws(use(trusted, NOW, 'urn:other'), { code: 'DG_ERR_SAML_AUDIENCE_MISMATCH' }, 'and still has its audience');
+  t.throws(use(rogueOnly, NOW), { code: 'DG_ERR_SAML_UNTRUSTED_SIGNER' }, 'another signer list (a reload) verifies afresh');
+  t.throws(() => parseSamlToken(token('tampered-value'), { trustedSigners: trusted, now: NOW }), { code: 'DG_ERR_SAML_BAD_SIGNATURE' });
+  t.throws(() => parseSamlToken(token('tampered-value'), { trustedSigners: trusted, now: NOW }), { code: 'DG_ERR_SAML_BAD_SIGNATURE' }, 'failures are not remembered as successes');
+});
+
+t.test('shape limits refuse before any signature work', async (t) => {
+  const xml = tokenXml('alice-assertion');
+  const deep = xml.replace('<Subject>', `<Subject>${'<x>'.repeat(40)}${'</x>'.repeat(40)}`);
+  t.throws(() => parseSamlToken(deep, { trustedSigners: [ADFS_CERT], now: NOW }), { code: 'DG_ERR_SAML_UNSUPPORTED', message: /deeper than 32/ });
+  const wide = xml.replace('<AttributeStatement>', `<AttributeStatement>${'<Attribute Name="a"><AttributeValue>v</AttributeValue></Attribute>'.repeat(2600)}`);
+  t.throws(() => parseSamlToken(wide, { trustedSigners: [ADFS_CERT], now: NOW }), { code: 'DG_ERR_SAML_UNSUPPORTED', message: /more than 5000 elements/ });
 });
