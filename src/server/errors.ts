@@ -8,7 +8,6 @@ export type ServerErrorCode =
   | 'DG_ERR_SERVER_UNKNOWN_FIELD'
   | 'DG_ERR_SERVER_BAD_THUMBPRINT'
   | 'DG_ERR_SERVER_UNSUPPORTED_SUBJECT'
-  | 'DG_ERR_SERVER_SAML_UNSUPPORTED'
   | 'DG_ERR_SERVER_UNAUTHENTICATED'
   | 'DG_ERR_SERVER_FORBIDDEN'
   | 'DG_ERR_SERVER_NOT_FOUND'
@@ -29,7 +28,6 @@ export const SERVER_ERRORS: Readonly<Record<ServerErrorCode, { readonly statusCo
   DG_ERR_SERVER_UNKNOWN_FIELD: { statusCode: 400, meaning: 'the request carries a field the schema does not define' },
   DG_ERR_SERVER_BAD_THUMBPRINT: { statusCode: 400, meaning: 'a thumbprint is not 40 hex digits' },
   DG_ERR_SERVER_UNSUPPORTED_SUBJECT: { statusCode: 400, meaning: 'an AuthZEN subject, resource or action this PDP does not evaluate' },
-  DG_ERR_SERVER_SAML_UNSUPPORTED: { statusCode: 400, meaning: 'samlToken intake is not supported yet' },
   DG_ERR_SERVER_UNAUTHENTICATED: { statusCode: 401, meaning: 'no valid bearer token or client certificate' },
   DG_ERR_SERVER_FORBIDDEN: { statusCode: 403, meaning: 'the caller lacks the scope the route needs' },
   DG_ERR_SERVER_NOT_FOUND: { statusCode: 404, meaning: 'no such route' },

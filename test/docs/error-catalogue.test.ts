@@ -5,6 +5,7 @@ import { CERTIFICATE_ERROR_CODES } from '../../src/certificate/index.js';
 import { DIRECTORY_ERROR_CODES } from '../../src/directory/index.js';
 import { DIAGNOSTIC_CODES, LANGUAGE_ERROR_CODES } from '../../src/language/index.js';
 import { POLICY_ERROR_CODES } from '../../src/policy/index.js';
+import { SAML_ERROR_CODES } from '../../src/saml/index.js';
 import { SERVER_ERRORS } from '../../src/server/index.js';
 
 const doc = readFileSync(fileURLToPath(new URL('../../docs/errors.md', import.meta.url)), 'utf8');
@@ -21,6 +22,7 @@ const statusCatalogue: Record<string, number> = {
   ...DIRECTORY_ERROR_CODES,
   ...LANGUAGE_ERROR_CODES,
   ...POLICY_ERROR_CODES,
+  ...SAML_ERROR_CODES,
   ...Object.fromEntries(Object.entries(SERVER_ERRORS).map(([code, e]) => [code, e.statusCode])),
 };
 
