@@ -5,10 +5,10 @@ import type { DeviceDirectory } from '../directory/index.js';
 import type { AttributeStore } from '../language/index.js';
 import { parseSamlToken } from '../saml/index.js';
 import { createActiveDirectoryStore } from './active-directory-store.js';
-import type { Decision, DecisionEngine, DecisionRequest, DeviceDescription, DevicePresentation, RelyingPartySummary } from './decision-types.js';
+import type { Decision, DecisionEngine, DecisionRequest, DeviceDescription, DevicePresentation, RelyingPartySummary, ResolvedDevice } from './decision-types.js';
 import { DeviceResolver, type Logger } from './device-resolver.js';
 import { PolicyError } from './errors.js';
-import { runPipeline } from './pipeline.js';
+import { runPipeline, runPipelineNow } from './pipeline.js';
 import { loadRegistry, type Registry } from './registry.js';
 import { watchRules } from './rules-watcher.js';
 
@@ -35,17 +35,62 @@ const SILENT: Logger = { warn: () => undefined, info: () => undefined, error: ()
 const DEVICE_TYPES = new Set(Object.values(DEVICE_CLAIM_TYPES).map((t) => t.toLowerCase()));
 const T_PRIMARY_SID = REQUEST_CLAIM_TYPES.primarySid.toLowerCase();
 
+const NO_CALLER_CLAIMS: { claims: readonly Claim[]; primarySid?: string } = Object.freeze({ claims: Object.freeze([]) as readonly Claim[] });
+// Only types of these lengths can match (case-insensitively): skips lower-casing every other claim's type.
+const WATCHED_LENGTHS = new Set([...DEVICE_TYPES, T_PRIMARY_SID].map((t) => t.length));
+
 function callerClaims(claims: readonly Claim[] | undefined): { claims: readonly Claim[]; primarySid?: string } {
-  if (claims === undefined || claims.length === 0) return { claims: [] };
+  if (claims === undefined || claims.length === 0) return NO_CALLER_CLAIMS;
   let primarySid: string | undefined;
   let dropped = false;
   for (const c of claims) {
+    if (!WATCHED_LENGTHS.has(c.type.length)) continue;
     const t = c.type.toLowerCase();
     if (DEVICE_TYPES.has(t)) dropped = true;
     else if (primarySid === undefined && t === T_PRIMARY_SID) primarySid = c.value;
   }
   const kept = dropped ? claims.filter((c) => !DEVICE_TYPES.has(c.type.toLowerCase())) : claims;
   return primarySid !== undefined ? { claims: kept, primarySid } : { claims: kept };
+}
+
+type DeviceView = Decision['device'];
+
+/** The device as a decision shows it (key order = the HTTP response schema). */
+function deviceViewOf(device: ResolvedDevice): DeviceView {
+  return {
+    status: device.status,
+    ...(device.id !== undefined ? { id: device.id } : {}),
+    ...(device.displayName !== undefined ? { displayName: device.displayName } : {}),
+    ...(device.trustType !== undefined ? { trustType: device.trustType } : {}),
+    ...(device.managed !== undefined ? { managed: device.managed } : {}),
+    ...(device.compliant !== undefined ? { compliant: device.compliant } : {}),
+    source: device.source,
+  };
+}
+
+// Shared (frozen) resolutions come back for every cached decision: their views are made once.
+const sharedViews = new WeakMap<ResolvedDevice, DeviceView>();
+
+function deviceView(device: ResolvedDevice): DeviceView {
+  if (!Object.isFrozen(device)) return deviceViewOf(device);
+  let view = sharedViews.get(device);
+  if (view === undefined) sharedViews.set(device, (view = Object.freeze(deviceViewOf(device))));
+  return view;
+}
+
+const partyViews = new WeakMap<RelyingPartySummary, Decision['relyingParty']>();
+
+function relyingPartyView(summary: RelyingPartySummary): Decision['relyingParty'] {
+  let view = partyViews.get(summary);
+  if (view === undefined) partyViews.set(summary, (view = Object.freeze({ id: summary.id, name: summary.name })));
+  return view;
+}
+
+/** Caller claims then device claims, without copying when either is empty. */
+function inputClaims(caller: readonly Claim[], device: readonly Claim[]): readonly Claim[] {
+  if (device.length === 0) return caller;
+  if (caller.length === 0) return device;
+  return caller.concat(device);
 }
 
 /** The caller's claims plus the verified SAML token's (SamlError, 400, on any problem with the token). */
@@ -113,29 +158,24 @@ class Engine implements DecisionEngine {
     if (rp === undefined) throw new PolicyError('DG_ERR_POLICY_UNKNOWN_RELYING_PARTY', `no relying party has the identifier "${request.relyingParty}"`, 'relyingParty');
     const at = request.at ?? this.#now();
     const caller = callerClaims(request.samlToken === undefined ? request.claims : withSamlClaims(registry, rp.summary.identifiers, request.samlToken, at, request.claims));
-    const device = await this.#resolver.resolve(request.device, { at, primarySid: caller.primarySid });
-    const deviceView = {
-      status: device.status,
-      ...(device.id !== undefined ? { id: device.id } : {}),
-      ...(device.displayName !== undefined ? { displayName: device.displayName } : {}),
-      ...(device.trustType !== undefined ? { trustType: device.trustType } : {}),
-      ...(device.managed !== undefined ? { managed: device.managed } : {}),
-      ...(device.compliant !== undefined ? { compliant: device.compliant } : {}),
-      source: device.source,
-    };
-    const relyingParty = { id: rp.summary.id, name: rp.summary.name };
+    const resolving = this.#resolver.resolve(request.device, { at, primarySid: caller.primarySid });
+    // A fresh cache hit resolves synchronously; only a directory search is awaited.
+    const device = resolving instanceof Promise ? await resolving : resolving;
+    const view = deviceView(device);
+    const relyingParty = relyingPartyView(rp.summary);
     if (!rp.summary.enabled) {
       return {
         decision: 'deny',
         relyingParty,
-        device: deviceView,
+        device: view,
         reason: { code: 'relying_party_disabled', message: `relying party "${rp.summary.name}" is disabled` },
         policyRevision: registry.revision,
       };
     }
-    const input = device.claims.length === 0 ? caller.claims : [...caller.claims, ...device.claims];
+    const input = inputClaims(caller.claims, device.claims);
     const explain = request.explain === true;
-    const result = await runPipeline(registry, rp, input, { explain, includeIssuedClaims: request.includeIssuedClaims === true, stores: this.#stores });
+    const pipelineOptions = { explain, includeIssuedClaims: request.includeIssuedClaims === true, stores: this.#stores };
+    const result = runPipelineNow(registry, rp, input, pipelineOptions) ?? (await runPipeline(registry, rp, input, pipelineOptions));
     const trace = result.trace;
     if (trace !== undefined) {
       trace.unshift({
@@ -146,16 +186,12 @@ class Engine implements DecisionEngine {
         ...(device.claims.length > 0 ? { produced: device.claims } : {}),
       });
     }
-    // Key order follows the HTTP response schema, so `decide --json` prints the same bytes.
-    const tail = {
-      ...(trace !== undefined ? { trace } : {}),
-      ...(result.issuedClaims !== undefined ? { issuedClaims: result.issuedClaims } : {}),
-    };
     if (rp.summary.mode === 'reportOnly') {
+      // Key order follows the HTTP response schema, so `decide --json` prints the same bytes.
       return {
         decision: 'permit',
         relyingParty,
-        device: deviceView,
+        device: view,
         reason: {
           code: 'report_only',
           ...(result.reason.rule !== undefined ? { rule: result.reason.rule } : {}),
@@ -163,10 +199,22 @@ class Engine implements DecisionEngine {
         },
         policyRevision: registry.revision,
         enforcement: { mode: 'reportOnly', decision: result.decision, reason: result.reason },
-        ...tail,
+        ...(trace !== undefined ? { trace } : {}),
+        ...(result.issuedClaims !== undefined ? { issuedClaims: result.issuedClaims } : {}),
       };
     }
-    return { decision: result.decision, relyingParty, device: deviceView, reason: result.reason, policyRevision: registry.revision, ...tail };
+    if (trace === undefined && result.issuedClaims === undefined) {
+      return { decision: result.decision, relyingParty, device: view, reason: result.reason, policyRevision: registry.revision };
+    }
+    return {
+      decision: result.decision,
+      relyingParty,
+      device: view,
+      reason: result.reason,
+      policyRevision: registry.revision,
+      ...(trace !== undefined ? { trace } : {}),
+      ...(result.issuedClaims !== undefined ? { issuedClaims: result.issuedClaims } : {}),
+    };
   }
 
   async describeDevice(device: DevicePresentation, options: { primarySid?: string; at?: Date } = {}): Promise<DeviceDescription> {

@@ -39,26 +39,40 @@ function rethrowAs(field: string, error: unknown): never {
   throw error;
 }
 
+const PRESENTATION_KEYS = new Set(['certificate', 'thumbprint', 'deviceId']);
+const CANONICAL_THUMBPRINT = /^[0-9A-F]{40}$/;
+
+/** The one defined key of a presentation object, or undefined when there are none or several (no array made). */
+function onlyKey(device: object): string | undefined {
+  let found: string | undefined;
+  for (const k in device) {
+    if (!Object.prototype.hasOwnProperty.call(device, k) || (device as Record<string, unknown>)[k] === undefined) continue;
+    if (found !== undefined) return undefined;
+    found = k;
+  }
+  return found;
+}
+
 /** Turns the request's device presentation into a directory query (and the parsed certificate). */
 export function presentationToQuery(device: DevicePresentation): { query: DeviceQuery; certificate?: DeviceCertificate } {
   if (typeof device !== 'object' || device === null) throw new PolicyError('DG_ERR_POLICY_BAD_REQUEST', 'device must be an object', 'device');
-  const keys = Object.keys(device).filter((k) => (device as Record<string, unknown>)[k] !== undefined);
-  if (keys.length !== 1 || !['certificate', 'thumbprint', 'deviceId'].includes(keys[0]!)) {
+  const key = onlyKey(device);
+  if (key === undefined || !PRESENTATION_KEYS.has(key)) {
     throw new PolicyError('DG_ERR_POLICY_BAD_REQUEST', 'device must have exactly one of certificate, thumbprint or deviceId', 'device');
   }
-  const key = keys[0] as 'certificate' | 'thumbprint' | 'deviceId';
   const value = (device as Record<string, unknown>)[key];
   if (typeof value !== 'string' || value.trim() === '') {
     throw new PolicyError('DG_ERR_POLICY_BAD_REQUEST', `device.${key} must be a non-empty string`, `device.${key}`);
   }
   try {
-    switch (key) {
+    switch (key as 'certificate' | 'thumbprint' | 'deviceId') {
       case 'certificate': {
         const certificate = parseDeviceCertificate(value);
         return { query: { kind: 'key', key: certificate.altSecurityIdentity, thumbprint: certificate.thumbprint }, certificate };
       }
       case 'thumbprint':
-        return { query: { kind: 'thumbprint', thumbprint: normalizeThumbprint(value) } };
+        // Already canonical (the usual case): no normalizing copies.
+        return { query: { kind: 'thumbprint', thumbprint: CANONICAL_THUMBPRINT.test(value) ? value : normalizeThumbprint(value) } };
       case 'deviceId':
         return { query: { kind: 'deviceId', deviceId: normalizeDeviceId(value) } };
     }
@@ -66,6 +80,20 @@ export function presentationToQuery(device: DevicePresentation): { query: Device
     return rethrowAs(`device.${key}`, error);
   }
 }
+
+/**
+ * What a known device resolves to depends only on its record, where the record came from, the
+ * caller's primarysid and the farm's trustTypeNames: made once per record object (the cache hands
+ * out the same object until it refreshes) and shared, frozen, by every decision that follows.
+ */
+interface KnownDevices {
+  readonly names: boolean;
+  /** primarysid ('' = none) -> resolved device. */
+  readonly bySid: Map<string, ResolvedDeviceWithRecord>;
+}
+
+/** Distinct primarysids remembered per record before starting over (a device has few users). */
+const MAX_SIDS_PER_RECORD = 16;
 
 /**
  * Presentation -> query -> cache/directory -> certificate checks -> status -> claims.
@@ -78,6 +106,7 @@ export class DeviceResolver {
   #farmCertificates: readonly Buffer[];
   #trust: Promise<IssuerTrust> | undefined;
   #warnedNameOnly = false;
+  #known = new WeakMap<DeviceRecord, KnownDevices>();
 
   constructor(options: DeviceResolverOptions, farm: FarmSettings, farmCertificates: readonly Buffer[]) {
     this.#directory = options.directory;
@@ -91,6 +120,7 @@ export class DeviceResolver {
     this.#farm = farm;
     this.#farmCertificates = farmCertificates;
     this.#trust = undefined;
+    this.#known = new WeakMap();
   }
 
   get farm(): FarmSettings {
@@ -123,9 +153,21 @@ export class DeviceResolver {
     return trust;
   }
 
-  async resolve(device: DevicePresentation | undefined, options: { at: Date; primarySid?: string | undefined }): Promise<ResolvedDeviceWithRecord> {
+  /**
+   * Resolves a presentation. A fresh cache hit for a thumbprint or device ID is answered
+   * synchronously (no promise); everything else returns a promise. Callers `await` either.
+   */
+  resolve(device: DevicePresentation | undefined, options: { at: Date; primarySid?: string | undefined }): ResolvedDeviceWithRecord | Promise<ResolvedDeviceWithRecord> {
     if (device === undefined || device === null) return NOT_PRESENTED;
     const { query, certificate } = presentationToQuery(device);
+    if (certificate === undefined) {
+      const hit = this.#directory.peek(query);
+      if (hit !== undefined) return this.#settle(hit.record, hit.source, undefined, options);
+    }
+    return this.#resolveAsync(query, certificate, options);
+  }
+
+  async #resolveAsync(query: DeviceQuery, certificate: DeviceCertificate | undefined, options: { at: Date; primarySid?: string | undefined }): Promise<ResolvedDeviceWithRecord> {
     let record: DeviceRecord | undefined;
     let source: DeviceSource;
     try {
@@ -151,6 +193,11 @@ export class DeviceResolver {
       }
       check = checkDeviceCertificate(certificate, { trust, now: options.at, ...(record.deviceId !== undefined ? { deviceId: record.deviceId } : {}) });
     }
+    return this.#settle(record, source, check, options);
+  }
+
+  /** Record (+ certificate check) -> status -> claims and the device's public fields. */
+  #settle(record: DeviceRecord | undefined, source: DeviceSource, check: CertificateCheck | undefined, options: { at: Date; primarySid?: string | undefined }): ResolvedDeviceWithRecord {
     const status = deviceStatus({
       presented: true,
       record,
@@ -159,14 +206,17 @@ export class DeviceResolver {
       maxInactiveDays: this.#farm.maxInactiveDays,
     });
     const names = this.#farm.claimMapping.trustTypeNames;
-    const claims = status.status === 'known' && record !== undefined ? deviceClaims(record, { primarySid: options.primarySid, trustTypeNames: names }) : [];
     if (record === undefined) {
-      return { status: status.status, source, claims, ...(status.detail !== undefined ? { detail: status.detail } : {}) };
+      return { status: status.status, source, claims: [], ...(status.detail !== undefined ? { detail: status.detail } : {}) };
+    }
+    if (status.status === 'known' && status.detail === undefined) {
+      // Only cache answers come back with the same record object; a directory answer is a one-off.
+      return source === 'cache' ? this.#sharedKnown(record, options.primarySid, names) : knownDevice(record, source, options.primarySid, names);
     }
     return {
       status: status.status,
       source,
-      claims,
+      claims: [],
       record,
       ...(status.detail !== undefined ? { detail: status.detail } : {}),
       ...(record.deviceId !== undefined ? { id: record.deviceId } : {}),
@@ -176,4 +226,37 @@ export class DeviceResolver {
       compliant: record.isCompliant === true,
     };
   }
+
+  /** The shared resolution of a known device from the cache (see KnownDevices). */
+  #sharedKnown(record: DeviceRecord, primarySid: string | undefined, names: boolean): ResolvedDeviceWithRecord {
+    let known = this.#known.get(record);
+    if (known === undefined || known.names !== names) {
+      known = { names, bySid: new Map() };
+      this.#known.set(record, known);
+    }
+    const sid = primarySid ?? '';
+    let resolved = known.bySid.get(sid);
+    if (resolved === undefined) {
+      if (known.bySid.size >= MAX_SIDS_PER_RECORD) known.bySid.clear();
+      resolved = knownDevice(record, 'cache', primarySid, names);
+      for (const c of resolved.claims) Object.freeze(c);
+      Object.freeze(resolved.claims);
+      known.bySid.set(sid, Object.freeze(resolved));
+    }
+    return resolved;
+  }
+}
+
+function knownDevice(record: DeviceRecord, source: DeviceSource, primarySid: string | undefined, names: boolean): ResolvedDeviceWithRecord {
+  return {
+    status: 'known',
+    source,
+    claims: deviceClaims(record, { primarySid, trustTypeNames: names }),
+    record,
+    ...(record.deviceId !== undefined ? { id: record.deviceId } : {}),
+    ...(record.displayName !== undefined ? { displayName: record.displayName } : {}),
+    ...(record.trustType !== undefined ? { trustType: trustTypeValue(record.trustType, names) } : {}),
+    managed: record.isManaged === true || record.cloudIsManaged === true,
+    compliant: record.isCompliant === true,
+  };
 }

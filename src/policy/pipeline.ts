@@ -1,6 +1,6 @@
 import { makeClaim, MULTIPLE_AUTHN, REQUEST_CLAIM_TYPES, type Claim } from '../claims/index.js';
 import { authorizationOutcome, type AttributeStore, type EvaluationResult } from '../language/index.js';
-import { describeAcpRule, evaluateAccessControlPolicy, mfaDone } from './access-control-policies.js';
+import { describeAcpRule, evaluateAccessControlPolicy, mfaDone, type CompiledAccessControlPolicy } from './access-control-policies.js';
 import type { DecisionReason, DecisionResult, TraceEntry } from './decision-types.js';
 import type { LoadedRelyingParty, LoadedRuleSet, Registry } from './registry.js';
 
@@ -47,19 +47,65 @@ function appendTrace(trace: TraceEntry[], stage: Stage, loaded: LoadedRuleSet, r
   }
 }
 
+/**
+ * Labels and outcomes of a rule set's rules, made once per loaded rule set (a reload makes new
+ * ones) instead of one template string per decision. The reasons are frozen: every decision that
+ * ends on the same rule shares one.
+ */
+interface Outcomes {
+  readonly labels: (string | undefined)[];
+  readonly permit: (AuthzOutcome | undefined)[];
+  readonly deny: (AuthzOutcome | undefined)[];
+}
+
+const outcomesBySet = new WeakMap<LoadedRuleSet, Outcomes>();
+
+function outcomesOf(loaded: LoadedRuleSet): Outcomes {
+  let o = outcomesBySet.get(loaded);
+  if (o === undefined) outcomesBySet.set(loaded, (o = { labels: [], permit: [], deny: [] }));
+  return o;
+}
+
+// Slot for "no rule index" (a claim that did not come from a rule): labelled by file.
+const NO_RULE = -1;
+
 /** `@RuleName` when the rule has one, else `<file>#<n> (line <l>)`. */
 function labelOf(loaded: LoadedRuleSet, ruleIndex: number | undefined): string {
+  const o = outcomesOf(loaded);
+  const slot = ruleIndex ?? NO_RULE;
+  const known = slot >= 0 ? o.labels[slot] : undefined;
+  if (known !== undefined) return known;
+  const label = makeLabel(loaded, ruleIndex);
+  if (slot >= 0) o.labels[slot] = label;
+  return label;
+}
+
+function makeLabel(loaded: LoadedRuleSet, ruleIndex: number | undefined): string {
   if (ruleIndex === undefined) return loaded.file;
   const info = loaded.ruleSet.rules[ruleIndex];
   if (info === undefined) return `${loaded.file}#${ruleIndex + 1}`;
   return info.name !== undefined ? info.name : `${loaded.name}${info.label}`;
 }
 
+function ruleOutcome(loaded: LoadedRuleSet, kind: 'permit' | 'deny', ruleIndex: number | undefined): AuthzOutcome {
+  const cache = outcomesOf(loaded)[kind];
+  const slot = ruleIndex ?? NO_RULE;
+  const known = slot >= 0 ? cache[slot] : undefined;
+  if (known !== undefined) return known;
+  const rule = labelOf(loaded, ruleIndex);
+  const made: AuthzOutcome =
+    kind === 'permit'
+      ? Object.freeze({ decision: 'permit', reason: Object.freeze({ code: 'permit_rule', rule, message: `permitted by rule "${rule}"` }) })
+      : Object.freeze({ decision: 'deny', reason: Object.freeze({ code: 'deny_rule', rule, message: `denied by rule "${rule}"` }) });
+  if (slot >= 0) cache[slot] = made;
+  return made;
+}
+
 /** The rule index that issued the first MFA demand, or undefined when the output demands none. */
 function mfaDemand(result: RunResult): number | undefined {
   for (let i = 0; i < result.output.length; i++) {
     const c = result.output[i]!;
-    if (c.type.toLowerCase() === T_AUTHN_METHOD && c.value === MULTIPLE_AUTHN) return result.producedBy[i] ?? -1;
+    if (c.value === MULTIPLE_AUTHN && c.type.toLowerCase() === T_AUTHN_METHOD) return result.producedBy[i] ?? -1;
   }
   return undefined;
 }
@@ -69,38 +115,77 @@ interface AuthzOutcome {
   readonly reason: DecisionReason;
 }
 
+const NO_AUTHORIZATION_RULES: AuthzOutcome = Object.freeze({
+  decision: 'deny',
+  reason: Object.freeze({ code: 'no_permit', message: 'the relying party has no authorization rules' }),
+});
+const NO_PERMIT: AuthzOutcome = Object.freeze({ decision: 'deny', reason: Object.freeze({ code: 'no_permit', message: 'no authorization rule issued a permit claim' }) });
+
+/** Outcomes of an access control policy, per rule, made once per compiled policy. */
+interface AcpOutcomes {
+  readonly permit: (AuthzOutcome | undefined)[];
+  readonly mfa: (AuthzOutcome | undefined)[];
+  readonly deny: AuthzOutcome;
+}
+
+const acpOutcomes = new WeakMap<CompiledAccessControlPolicy, AcpOutcomes>();
+
+function acpOutcome(acp: CompiledAccessControlPolicy, result: 'permit' | 'deny' | 'mfa_required', ruleIndex: number | undefined): AuthzOutcome {
+  let o = acpOutcomes.get(acp);
+  if (o === undefined) {
+    o = {
+      permit: [],
+      mfa: [],
+      deny: Object.freeze({
+        decision: 'deny',
+        reason: Object.freeze({ code: 'policy_no_match', rule: acp.name, message: `no rule of access control policy "${acp.name}" permits this request` }),
+      }),
+    };
+    acpOutcomes.set(acp, o);
+  }
+  if (result === 'deny') return o.deny;
+  const i = ruleIndex!;
+  const list = result === 'permit' ? o.permit : o.mfa;
+  let made = list[i];
+  if (made === undefined) {
+    const rule = describeAcpRule(acp, i);
+    made =
+      result === 'permit'
+        ? Object.freeze({ decision: 'permit', reason: Object.freeze({ code: 'policy_permit', rule, message: `permitted by access control policy ${rule}` }) })
+        : Object.freeze({ decision: 'mfa_required', reason: Object.freeze({ code: 'mfa_required', rule, message: `MFA required by access control policy ${rule}` }) });
+    list[i] = made;
+  }
+  return made;
+}
+
+/** What authorization rule output decides. */
+function authorizationResult(authz: LoadedRuleSet, result: RunResult): AuthzOutcome {
+  const outcome = authorizationOutcome(result);
+  if (outcome.result === 'deny') return ruleOutcome(authz, 'deny', outcome.ruleIndex);
+  if (outcome.result === 'permit') return ruleOutcome(authz, 'permit', outcome.ruleIndex);
+  return NO_PERMIT;
+}
+
 async function authorize(rp: LoadedRelyingParty, claims: readonly Claim[], options: PipelineOptions, trace: TraceEntry[] | undefined): Promise<AuthzOutcome> {
   const acp = rp.accessControlPolicy;
   if (acp !== undefined) {
     const outcome = evaluateAccessControlPolicy(acp, { claims, relyingPartyIdentifiers: rp.summary.identifiers });
-    const rule = outcome.ruleIndex !== undefined ? describeAcpRule(acp, outcome.ruleIndex) : undefined;
     if (trace !== undefined) {
       acp.rules.forEach((_, i) =>
         trace.push({ stage: 'access_control_policy', rule: describeAcpRule(acp, i), fired: i === outcome.ruleIndex, ...(i === outcome.ruleIndex ? { note: outcome.result } : {}) }),
       );
     }
-    switch (outcome.result) {
-      case 'permit':
-        return { decision: 'permit', reason: { code: 'policy_permit', rule: rule!, message: `permitted by access control policy ${rule!}` } };
-      case 'mfa_required':
-        return { decision: 'mfa_required', reason: { code: 'mfa_required', rule: rule!, message: `MFA required by access control policy ${rule!}` } };
-      case 'deny':
-        return { decision: 'deny', reason: { code: 'policy_no_match', rule: acp.name, message: `no rule of access control policy "${acp.name}" permits this request` } };
-    }
+    return acpOutcome(acp, outcome.result, outcome.ruleIndex);
   }
   const authz = rp.authorization;
-  if (authz === undefined) return { decision: 'deny', reason: { code: 'no_permit', message: 'the relying party has no authorization rules' } };
-  const result = await run(authz, claims, options, 'authorization', trace);
-  const outcome = authorizationOutcome(result);
-  if (outcome.result === 'deny') {
-    const rule = labelOf(authz, outcome.ruleIndex);
-    return { decision: 'deny', reason: { code: 'deny_rule', rule, message: `denied by rule "${rule}"` } };
-  }
-  if (outcome.result === 'permit') {
-    const rule = labelOf(authz, outcome.ruleIndex);
-    return { decision: 'permit', reason: { code: 'permit_rule', rule, message: `permitted by rule "${rule}"` } };
-  }
-  return { decision: 'deny', reason: { code: 'no_permit', message: 'no authorization rule issued a permit claim' } };
+  if (authz === undefined) return NO_AUTHORIZATION_RULES;
+  return authorizationResult(authz, await run(authz, claims, options, 'authorization', trace));
+}
+
+function mfaRequired(mfaBy: string, after: AuthzOutcome): AuthzOutcome {
+  return after.decision === 'permit'
+    ? { decision: 'mfa_required', reason: { code: 'mfa_required', rule: mfaBy, message: `MFA required by rule "${mfaBy}"; authorization permits after MFA (${after.reason.rule ?? after.reason.code})` } }
+    : after;
 }
 
 /**
@@ -108,6 +193,8 @@ async function authorize(rp: LoadedRelyingParty, claims: readonly Claim[], optio
  * acceptance -> additional authentication (farm + RP, OR-ed) -> authorization -> issuance.
  */
 export async function runPipeline(registry: Registry, rp: LoadedRelyingParty, input: readonly Claim[], options: PipelineOptions): Promise<PipelineResult> {
+  const now = runPipelineNow(registry, rp, input, options);
+  if (now !== undefined) return now;
   const trace: TraceEntry[] | undefined = options.explain ? [] : undefined;
   const accepted = registry.acceptance !== undefined ? (await run(registry.acceptance, input, options, 'acceptance', trace)).output : input;
 
@@ -123,11 +210,7 @@ export async function runPipeline(registry: Registry, rp: LoadedRelyingParty, in
   let outcome: AuthzOutcome;
   if (mfaBy !== undefined && !mfaDone(accepted)) {
     // MFA comes first; authorization then sees the post-MFA claims. Ask for MFA only if that would permit.
-    const after = await authorize(rp, [...accepted, MFA_CLAIM], options, trace);
-    outcome =
-      after.decision === 'permit'
-        ? { decision: 'mfa_required', reason: { code: 'mfa_required', rule: mfaBy, message: `MFA required by rule "${mfaBy}"; authorization permits after MFA (${after.reason.rule ?? after.reason.code})` } }
-        : after;
+    outcome = mfaRequired(mfaBy, await authorize(rp, [...accepted, MFA_CLAIM], options, trace));
   } else {
     outcome = await authorize(rp, accepted, options, trace);
   }
@@ -136,12 +219,63 @@ export async function runPipeline(registry: Registry, rp: LoadedRelyingParty, in
   if (options.includeIssuedClaims) {
     issuedClaims = outcome.decision === 'permit' || rp.summary.mode === 'reportOnly' ? await issue(rp, accepted, options, trace) : [];
   }
+  if (trace === undefined && issuedClaims === undefined) return outcome;
   return {
     decision: outcome.decision,
     reason: outcome.reason,
     ...(trace !== undefined ? { trace } : {}),
     ...(issuedClaims !== undefined ? { issuedClaims } : {}),
   };
+}
+
+// ---- The same pipeline without a trace, issuance or attribute stores: no promise, no await. ----
+
+/**
+ * runPipeline, synchronously, when it can be: no explain, no issued claims, and no stage that
+ * calls an attribute store. Otherwise undefined (call runPipeline).
+ */
+export function runPipelineNow(registry: Registry, rp: LoadedRelyingParty, input: readonly Claim[], options: PipelineOptions): PipelineResult | undefined {
+  if (options.explain || options.includeIssuedClaims || !isSync(registry, rp)) return undefined;
+  return decideSync(registry, rp, input);
+}
+
+const syncByParty = new WeakMap<LoadedRelyingParty, boolean>();
+
+/** True when no stage a plain decision runs calls an attribute store (fixed per loaded relying party). */
+function isSync(registry: Registry, rp: LoadedRelyingParty): boolean {
+  let sync = syncByParty.get(rp);
+  if (sync === undefined) {
+    const sets = [registry.acceptance, registry.globalAdditionalAuthentication, rp.additionalAuthentication, rp.accessControlPolicy === undefined ? rp.authorization : undefined];
+    sync = sets.every((s) => s === undefined || !s.ruleSet.usesStores);
+    syncByParty.set(rp, sync);
+  }
+  return sync;
+}
+
+function authorizeSync(rp: LoadedRelyingParty, claims: readonly Claim[]): AuthzOutcome {
+  const acp = rp.accessControlPolicy;
+  if (acp !== undefined) {
+    const outcome = evaluateAccessControlPolicy(acp, { claims, relyingPartyIdentifiers: rp.summary.identifiers });
+    return acpOutcome(acp, outcome.result, outcome.ruleIndex);
+  }
+  const authz = rp.authorization;
+  if (authz === undefined) return NO_AUTHORIZATION_RULES;
+  return authorizationResult(authz, authz.ruleSet.evaluate(claims));
+}
+
+function decideSync(registry: Registry, rp: LoadedRelyingParty, input: readonly Claim[]): AuthzOutcome {
+  const accepted = registry.acceptance !== undefined ? registry.acceptance.ruleSet.evaluate(input).output : input;
+  let mfaBy: string | undefined;
+  for (const loaded of [registry.globalAdditionalAuthentication, rp.additionalAuthentication]) {
+    if (loaded === undefined) continue;
+    const index = mfaDemand(loaded.ruleSet.evaluate(accepted));
+    if (index !== undefined) {
+      mfaBy = labelOf(loaded, index < 0 ? undefined : index);
+      break;
+    }
+  }
+  if (mfaBy !== undefined && !mfaDone(accepted)) return mfaRequired(mfaBy, authorizeSync(rp, [...accepted, MFA_CLAIM]));
+  return authorizeSync(rp, accepted);
 }
 
 async function issue(rp: LoadedRelyingParty, accepted: readonly Claim[], options: PipelineOptions, trace: TraceEntry[] | undefined): Promise<readonly Claim[]> {
