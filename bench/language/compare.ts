@@ -3,7 +3,9 @@
 // both alike. Not a test.
 //   npx tsx bench/language/compare.ts /tmp/dg-base          -> ns per decision, median of slices, ratio;
 //     'fresh strings' rows use claims whose strings are new each decision (no cached hashes), like requests
-//   npx tsx bench/language/compare.ts --loop 200000 [root]  -> just runs the decision loop (for --cpu-prof / callgrind)
+//   npx tsx bench/language/compare.ts --loop 200000 [root] [fresh|parse]  -> just runs the decision loop (for
+//     --cpu-prof / callgrind); 'fresh' parses the claims from JSON for every decision, 'parse' only parses
+//     (callgrind: per-decision instructions = (Ir(fresh) - Ir(parse)) / N, or the Ir difference of two N)
 import { pathToFileURL } from 'node:url';
 import type * as Language from '../../src/language/index.js';
 import { RP, workloadInput } from './workload.js';
@@ -44,9 +46,21 @@ const args = process.argv.slice(2);
 let sink = 0;
 if (args[0] === '--loop') {
   const n = Number(args[1] ?? 200000);
-  const run = decision(await load(args[2]));
-  for (let i = 0; i < n; i++) sink += run();
-  console.log(`ran ${n} decisions (${sink})`);
+  const mode = args[3] ?? 'cached';
+  const lang = await load(args[2] || undefined);
+  const run = decision(lang);
+  const { ruleSet } = lang.compileRuleSet(RP);
+  const json = JSON.stringify(workloadInput(lang.makeClaim).map((c) => ({ type: c.type, value: c.value, issuer: c.issuer })));
+  const parse = () => (JSON.parse(json) as { type: string; value: string; issuer: string }[]).map((c) => lang.makeClaim(c));
+  for (let i = 0; i < n; i++) {
+    if (mode === 'cached') sink += run();
+    else if (mode === 'parse') sink += parse().length;
+    else {
+      const r = ruleSet!.evaluate(parse());
+      sink += lang.authorizationOutcome(r).result.length + (lang.requiresMfa(r.output) ? 1 : 0);
+    }
+  }
+  console.log(`ran ${n} ${mode} loops (${sink})`);
 } else {
   const FRESH = 500;
   const current = decision(await load(undefined));
