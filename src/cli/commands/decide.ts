@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { openDirectory, type DeviceDirectory } from '../../directory/index.js';
 import { makeClaim, type Claim } from '../../language/index.js';
 import {
@@ -12,6 +12,7 @@ import {
   type Logger,
 } from '../../policy/index.js';
 import { parseCommandArgs } from '../args.js';
+import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags, type DirectoryFlags } from '../directory-flags.js';
 import { EXIT_OK, EXIT_REJECTED, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
 
 const HELP = `Usage: devicegate decide --rp ID [device] [claims] [options]
@@ -34,23 +35,11 @@ Options:
   --issued            include the issued claims (issuance transform output)
   --at TIME           decision time (ISO 8601; default now)
   --batch F.jsonl     one POST /v1/decisions body per line in, one decision JSON per line out
-  --rules DIR         rules/ directory (default: rules)
-  --directory D       ldif:PATH (default ldif:fixtures/contoso.ldif) or ldap[s]://host[:port][,...]
-  --bind-dn DN        LDAP bind DN (or DEVICEGATE_LDAP_BIND_DN)
-  --password PW       LDAP bind password (or DEVICEGATE_LDAP_PASSWORD)
-  --base-dn DN        device container (default: from the RootDSE)
+${DIRECTORY_HELP}
   --json              print the decision exactly as the HTTP API answers it
 
 Exit codes: 0 a decision was made (permit, deny or mfa_required), 1 rejected input, 2 usage error.
 `;
-
-export const DIRECTORY_OPTIONS = {
-  directory: { type: 'string' },
-  rules: { type: 'string' },
-  'bind-dn': { type: 'string' },
-  password: { type: 'string' },
-  'base-dn': { type: 'string' },
-} as const;
 
 const OPTIONS = {
   ...DIRECTORY_OPTIONS,
@@ -68,29 +57,13 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-interface DirectoryFlags {
-  directory?: string | undefined;
-  rules?: string | undefined;
-  'bind-dn'?: string | undefined;
-  password?: string | undefined;
-  'base-dn'?: string | undefined;
+interface EngineFlags extends DirectoryFlags {
+  readonly rules?: string | undefined;
 }
 
 /** Opens the directory and the engine from the shared flags; the caller closes the returned engine. */
-export async function openEngine(flags: DirectoryFlags, io: CliIO): Promise<DecisionEngineWithInternals> {
-  let url = flags.directory ?? 'ldif:fixtures/contoso.ldif';
-  if (url.startsWith('ldif:')) {
-    const path = url.slice('ldif:'.length);
-    url = `ldif:${isAbsolute(path) ? path : resolve(io.cwd, path)}`;
-  }
-  const bindDn = flags['bind-dn'] ?? io.env.DEVICEGATE_LDAP_BIND_DN;
-  const password = flags.password ?? io.env.DEVICEGATE_LDAP_PASSWORD;
-  const directory: DeviceDirectory = await openDirectory({
-    url,
-    ...(bindDn !== undefined ? { bindDn } : {}),
-    ...(password !== undefined ? { password } : {}),
-    ...(flags['base-dn'] !== undefined ? { baseDn: flags['base-dn'] } : {}),
-  });
+export async function openEngine(flags: EngineFlags, io: CliIO): Promise<DecisionEngineWithInternals> {
+  const directory: DeviceDirectory = await openDirectory(directoryOptionsFromFlags(flags, io));
   const warned = new Set<string>();
   const say = (level: string) => (message: string) => {
     if (warned.has(message)) return;

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import type { DecisionEngineWithInternals, DevicePresentation } from '../../policy/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
-import { DIRECTORY_OPTIONS, openEngine, reportLoadError } from './decide.js';
+import { DIRECTORY_HELP, DIRECTORY_OPTIONS } from '../directory-flags.js';
+import { openEngine, reportLoadError } from './decide.js';
 
 const HELP = `Usage: devicegate device (--cert F | --thumbprint X | --device-id G) [options]
 
@@ -15,11 +16,7 @@ Options:
   --device-id G       msDS-DeviceID (GUID)
   --primary-sid S     the user's SID, to compute the isregistereduser claim
   --at TIME           evaluation time (ISO 8601; default now)
-  --rules DIR         rules/ directory for farm.json settings (default: rules)
-  --directory D       ldif:PATH (default ldif:fixtures/contoso.ldif) or ldap[s]://host[:port][,...]
-  --bind-dn DN        LDAP bind DN (or DEVICEGATE_LDAP_BIND_DN)
-  --password PW       LDAP bind password (or DEVICEGATE_LDAP_PASSWORD)
-  --base-dn DN        device container (default: from the RootDSE)
+${DIRECTORY_HELP}
   --json              { "status", "device": {...record}, "claims": [...] }
 
 Exit codes: 0 a device object was found (whatever its status), 3 not found,

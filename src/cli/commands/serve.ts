@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { pino } from 'pino';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { openDirectory } from '../../directory/index.js';
 import { createDecisionEngine } from '../../policy/index.js';
 import { buildServer, loggerOptions, parseApiTokens, ServerMetrics, type DevicegateServer } from '../../server/index.js';
 import { parseCommandArgs } from '../args.js';
+import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags } from '../directory-flags.js';
 import { EXIT_OK, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
 
 const HELP = `Usage: devicegate serve [options]
@@ -12,19 +13,14 @@ const HELP = `Usage: devicegate serve [options]
 Runs the HTTP decision service (POST /v1/decisions, AuthZEN /access/v1/*, /docs, /metrics ...).
 
 Options:
-  --config F         JSON file with any of the settings below (camelCase keys); flags win
-  --directory D      ldif:PATH (default ldif:fixtures/contoso.ldif) or ldap[s]://host[:port][,...]
-  --rules DIR        rules/ directory (default: rules)
-  --host H           listen address (default 127.0.0.1)
-  --port P           listen port (default 8080; 0 picks a free one)
-  --bind-dn DN       LDAP bind DN (or DEVICEGATE_LDAP_BIND_DN)
-  --password PW      LDAP bind password (or DEVICEGATE_LDAP_PASSWORD)
-  --base-dn DN       device container (default: from the RootDSE)
-  --ca-file F        CA certificates (PEM) for ldaps:// / StartTLS
-  --log-level L      fatal|error|warn|info|debug|trace|silent (default info)
-  --tls-cert F       serve HTTPS with this certificate (PEM) ...
-  --tls-key F        ... and this key
-  --tls-client-ca F  request client certificates; ones signed by this CA get scope decide
+  --config F          JSON file with any of the settings below (camelCase keys); flags win
+  --host H            listen address (default 127.0.0.1)
+  --port P            listen port (default 8080; 0 picks a free one)
+${DIRECTORY_HELP}
+  --log-level L       fatal|error|warn|info|debug|trace|silent (default info)
+  --tls-cert F        serve HTTPS with this certificate (PEM) ...
+  --tls-key F         ... and this key
+  --tls-client-ca F   request client certificates; ones signed by this CA get scope decide
 
 Callers authenticate with bearer tokens: DEVICEGATE_API_TOKENS is a comma-separated list of
 "sha256:<hex>" (scope decide) or "admin:sha256:<hex>" (scope admin) hashes of the tokens.
@@ -33,15 +29,10 @@ SIGINT/SIGTERM stop accepting connections, finish in-flight requests, then exit.
 `;
 
 const OPTIONS = {
+  ...DIRECTORY_OPTIONS,
   config: { type: 'string' },
-  directory: { type: 'string' },
-  rules: { type: 'string' },
   host: { type: 'string' },
   port: { type: 'string' },
-  'bind-dn': { type: 'string' },
-  password: { type: 'string' },
-  'base-dn': { type: 'string' },
-  'ca-file': { type: 'string' },
   'log-level': { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
@@ -57,6 +48,9 @@ export interface ServeSettings {
   password?: string;
   baseDn?: string;
   caFile?: string;
+  startTls?: boolean;
+  tlsInsecure?: boolean;
+  ldapTimeout?: string;
   logLevel: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -67,7 +61,7 @@ export interface ServeSettings {
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const CONFIG_KEYS = new Set([
-  'directory', 'rules', 'host', 'port', 'bindDn', 'password', 'baseDn', 'caFile', 'logLevel', 'tlsCert', 'tlsKey', 'tlsClientCa', 'bodyLimit', 'trustProxy',
+  'directory', 'rules', 'host', 'port', 'bindDn', 'password', 'baseDn', 'caFile', 'startTls', 'tlsInsecure', 'ldapTimeout', 'logLevel', 'tlsCert', 'tlsKey', 'tlsClientCa', 'bodyLimit', 'trustProxy',
 ]);
 
 async function readConfig(file: string, cwd: string): Promise<Record<string, unknown>> {
@@ -110,6 +104,7 @@ export async function resolveServeSettings(argv: readonly string[], io: CliIO): 
     ['password', values.password, io.env.DEVICEGATE_LDAP_PASSWORD],
     ['baseDn', values['base-dn'], undefined],
     ['caFile', values['ca-file'], undefined],
+    ['ldapTimeout', values['ldap-timeout'], undefined],
     ['tlsCert', values['tls-cert'], undefined],
     ['tlsKey', values['tls-key'], undefined],
     ['tlsClientCa', values['tls-client-ca'], undefined],
@@ -118,17 +113,17 @@ export async function resolveServeSettings(argv: readonly string[], io: CliIO): 
     const value = str(flag, key) ?? env;
     if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
   }
+  for (const [key, flag] of [['startTls', values['start-tls']], ['tlsInsecure', values['tls-insecure']]] as const) {
+    const value = flag ?? config[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'boolean') throw new RejectedInputError(`config: "${key}" must be true or false`);
+    settings[key] = value;
+  }
   if (typeof config.bodyLimit === 'number') settings.bodyLimit = config.bodyLimit;
   if (Array.isArray(config.trustProxy)) settings.trustProxy = config.trustProxy.map(String);
   if ((settings.tlsCert === undefined) !== (settings.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   if (settings.tlsClientCa !== undefined && settings.tlsCert === undefined) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key');
   return settings;
-}
-
-function resolveDirectoryUrl(directory: string, cwd: string): string {
-  if (!directory.startsWith('ldif:')) return directory;
-  const path = directory.slice('ldif:'.length);
-  return `ldif:${isAbsolute(path) ? path : resolve(cwd, path)}`;
 }
 
 async function readPem(file: string | undefined, cwd: string, flag: string): Promise<Buffer | undefined> {
@@ -165,23 +160,30 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   } catch (error) {
     throw new RejectedInputError((error as Error).message);
   }
-  const [tlsCert, tlsKey, tlsClientCa, ca] = await Promise.all([
+  const [tlsCert, tlsKey, tlsClientCa] = await Promise.all([
     readPem(settings.tlsCert, io.cwd, '--tls-cert'),
     readPem(settings.tlsKey, io.cwd, '--tls-key'),
     readPem(settings.tlsClientCa, io.cwd, '--tls-client-ca'),
-    readPem(settings.caFile, io.cwd, '--ca-file'),
   ]);
 
   // Logs go to stderr: stdout carries only the "listening" line.
   const logger = pino(loggerOptions(settings.logLevel), pino.destination(2));
   const metrics = new ServerMetrics({ processMetrics: true });
-  const directory = await openDirectory({
-    url: resolveDirectoryUrl(settings.directory, io.cwd),
-    ...(settings.bindDn !== undefined ? { bindDn: settings.bindDn } : {}),
-    ...(settings.password !== undefined ? { password: settings.password } : {}),
-    ...(settings.baseDn !== undefined ? { baseDn: settings.baseDn } : {}),
-    ...(ca !== undefined ? { ca } : {}),
-  });
+  const directory = await openDirectory(
+    directoryOptionsFromFlags(
+      {
+        directory: settings.directory,
+        'bind-dn': settings.bindDn,
+        password: settings.password,
+        'base-dn': settings.baseDn,
+        'ca-file': settings.caFile,
+        'start-tls': settings.startTls,
+        'tls-insecure': settings.tlsInsecure,
+        'ldap-timeout': settings.ldapTimeout,
+      },
+      io,
+    ),
+  );
   const engine = await createDecisionEngine({
     rulesDir: resolve(io.cwd, settings.rules),
     directory: metrics.instrumentDirectory(directory),

@@ -1,0 +1,60 @@
+import { DEFAULT_DIRECTORY_URL, directoryOptionsFromEnv, type DirectoryOptions } from '../directory/index.js';
+import { UsageError, type CliIO } from './io.js';
+
+/** The directory flags every command that looks devices up shares (design.md "CLI (binding)"). */
+export const DIRECTORY_OPTIONS = {
+  directory: { type: 'string' },
+  rules: { type: 'string' },
+  'bind-dn': { type: 'string' },
+  password: { type: 'string' },
+  'base-dn': { type: 'string' },
+  'ca-file': { type: 'string' },
+  'start-tls': { type: 'boolean' },
+  'tls-insecure': { type: 'boolean' },
+  'ldap-timeout': { type: 'string' },
+} as const;
+
+export const DIRECTORY_HELP = `  --rules DIR         rules/ directory (default: rules)
+  --directory D       ldif:PATH (default ${DEFAULT_DIRECTORY_URL}) or ldap[s]://host[:port][,...]
+  --bind-dn DN        LDAP bind DN (or DEVICEGATE_LDAP_BIND_DN)
+  --password PW       LDAP bind password (or DEVICEGATE_LDAP_PASSWORD)
+  --base-dn DN        domain DN; devices under CN=RegisteredDevices,<it> (default: from the RootDSE)
+  --ca-file F         CA certificates (PEM) trusted for ldaps:// and --start-tls
+  --start-tls         upgrade ldap:// connections with StartTLS
+  --tls-insecure      do not check the DC's TLS certificate (labs only)
+  --ldap-timeout MS   budget per LDAP operation, all DCs included (default 5000)`;
+
+/** Values of DIRECTORY_OPTIONS as parseArgs returns them (or as a --config file gives them). */
+export interface DirectoryFlags {
+  readonly directory?: string | undefined;
+  readonly 'bind-dn'?: string | undefined;
+  readonly password?: string | undefined;
+  readonly 'base-dn'?: string | undefined;
+  readonly 'ca-file'?: string | undefined;
+  readonly 'start-tls'?: boolean | undefined;
+  readonly 'tls-insecure'?: boolean | undefined;
+  readonly 'ldap-timeout'?: string | undefined;
+}
+
+/** Flags (then DEVICEGATE_LDAP_* from the environment) to openDirectory options; paths relative to cwd. */
+export function directoryOptionsFromFlags(flags: DirectoryFlags, io: Pick<CliIO, 'env' | 'cwd'>): DirectoryOptions {
+  const env = directoryOptionsFromEnv(io.env);
+  const bindDn = flags['bind-dn'] ?? env.bindDn;
+  const password = flags.password ?? env.password;
+  let timeoutMs: number | undefined;
+  if (flags['ldap-timeout'] !== undefined) {
+    timeoutMs = Number(flags['ldap-timeout']);
+    if (!/^\d+$/.test(flags['ldap-timeout']) || timeoutMs <= 0) throw new UsageError(`--ldap-timeout must be a positive number of milliseconds, got "${flags['ldap-timeout']}"`);
+  }
+  return {
+    url: flags.directory ?? DEFAULT_DIRECTORY_URL,
+    cwd: io.cwd,
+    ...(bindDn !== undefined ? { bindDn } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(flags['base-dn'] !== undefined ? { baseDn: flags['base-dn'] } : {}),
+    ...(flags['ca-file'] !== undefined ? { caFile: flags['ca-file'] } : {}),
+    ...(flags['start-tls'] === true ? { startTls: true } : {}),
+    ...(flags['tls-insecure'] === true ? { tlsInsecure: true } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  };
+}
