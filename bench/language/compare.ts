@@ -8,7 +8,7 @@
 //     (callgrind: per-decision instructions = (Ir(fresh) - Ir(parse)) / N, or the Ir difference of two N)
 import { pathToFileURL } from 'node:url';
 import type * as Language from '../../src/language/index.js';
-import { RP, workloadInput } from './workload.js';
+import { RP, rpVariants, workloadInput } from './workload.js';
 
 type Lang = typeof Language;
 
@@ -35,6 +35,17 @@ function decision(lang: Lang, copies = 0): (() => number) & { refill(): void } {
     return lang.authorizationOutcome(r).result.length + (lang.requiresMfa(r.output) ? 1 : 0);
   };
   return Object.assign(run, { refill });
+}
+
+/** Decisions rotating over 12 relying parties (shared closures see many rule sets, as in a server). */
+function mixedDecision(lang: Lang): () => number {
+  const sets = rpVariants(12).map((text) => lang.compileRuleSet(text).ruleSet!);
+  const input = workloadInput(lang.makeClaim);
+  let turn = 0;
+  return () => {
+    const r = sets[turn++ % sets.length]!.evaluate(input);
+    return lang.authorizationOutcome(r).result.length + (lang.requiresMfa(r.output) ? 1 : 0);
+  };
 }
 
 async function load(root: string | undefined): Promise<Lang> {
@@ -75,8 +86,13 @@ if (args[0] === '--loop') {
     for (let i = 0; i < input.length; i++) s += input[i]!.value.length;
     return s;
   };
-  const runs: Record<string, number[]> = { current: [], trivial: [] };
-  if (base) runs.base = [];
+  const currentMixed = mixedDecision(lang);
+  const baseMixed = args[0] ? mixedDecision(await load(args[0])) : undefined;
+  const runs: Record<string, number[]> = { current: [], trivial: [], 'current, 12 RPs': [] };
+  if (base) {
+    runs.base = [];
+    runs['base, 12 RPs'] = [];
+  }
   const slice = (fn: () => number, iterations: number): number => {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < iterations; i++) sink += fn();
@@ -90,6 +106,8 @@ if (args[0] === '--loop') {
     runs.current!.push(slice(current, 20000));
     if (base) runs.base!.push(slice(base, 20000));
     runs.trivial!.push(slice(trivial, 20000));
+    runs['current, 12 RPs']!.push(slice(currentMixed, 20000));
+    if (baseMixed) runs['base, 12 RPs']!.push(slice(baseMixed, 20000));
     for (let k = 0; k < 4; k++) {
       currentFresh.refill();
       runs['current, fresh strings']!.push(slice(currentFresh, FRESH));
@@ -106,6 +124,7 @@ if (args[0] === '--loop') {
   }
   if (base) {
     console.log(`current/base (median): ${(median(runs.current!) / median(runs.base!)).toFixed(3)}`);
+    console.log(`current/base, 12 RPs (median): ${(median(runs['current, 12 RPs']!) / median(runs['base, 12 RPs']!)).toFixed(3)}`);
     console.log(`current/base, fresh strings (median): ${(median(runs['current, fresh strings']!) / median(runs['base, fresh strings']!)).toFixed(3)}`);
   }
   if (sink === -1) console.log(sink);

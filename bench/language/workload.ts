@@ -61,3 +61,17 @@ export function workloadInput(makeClaim: MakeClaim): Claim[] {
     makeClaim({ type: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn', value: 'bob@contoso.com', issuer: 'AD AUTHORITY' }),
   ];
 }
+
+/**
+ * Relying parties that differ from RP (rules rotated, one dropped, other group SIDs), for a decision
+ * mix that keeps the engine's shared closures from specialising on a single rule set, as a server with
+ * many relying parties would.
+ */
+export function rpVariants(count: number): string[] {
+  const rules = RP.trim().split(/\n\s*\n/);
+  return Array.from({ length: count }, (_, i) => {
+    const rotated = [...rules.slice(i % rules.length), ...rules.slice(0, i % rules.length)];
+    const kept = i >= rules.length ? rotated.filter((_, k) => k !== i % rules.length) : rotated;
+    return kept.join('\n\n').replace('-1104"', `-${1104 + (i % 3)}"`).replace('-9999"', `-${9990 + i}"`);
+  });
+}
