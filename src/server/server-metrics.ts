@@ -18,27 +18,104 @@ export interface MetricsSources {
 }
 
 /**
+ * A label-less histogram that costs a short loop and two adds per observation (prom-client's
+ * Histogram hashes labels and makes closures on every observe). prom-client's registry reads it at
+ * scrape time through the same `get()` shape its own Histogram gives, so the exposition is the same.
+ */
+export class PlainHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  readonly #counts: Float64Array;
+  #sum = 0;
+  #count = 0;
+  #shown = true;
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly upperBounds: readonly number[],
+    registry: Registry,
+  ) {
+    this.#counts = new Float64Array(upperBounds.length);
+    registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
+  }
+
+  observe(value: number): void {
+    const bounds = this.upperBounds;
+    let i = 0;
+    while (i < bounds.length && value > bounds[i]!) i++;
+    if (i < bounds.length) this.#counts[i]!++;
+    this.#sum += value;
+    this.#count++;
+    this.#shown = true;
+  }
+
+  async get(): Promise<{ name: string; help: string; type: 'histogram'; values: HistogramValue[]; aggregator: 'sum' }> {
+    const values: HistogramValue[] = [];
+    // Like prom-client: a label-less histogram shows zeroes until reset, then nothing until observed.
+    if (this.#shown) {
+      const bucket = `${this.name}_bucket`;
+      let acc = 0;
+      for (let i = 0; i < this.upperBounds.length; i++) {
+        acc += this.#counts[i]!;
+        values.push({ value: acc, metricName: bucket, exemplar: null, labels: { le: this.upperBounds[i]! } });
+      }
+      values.push(
+        { value: this.#count, metricName: bucket, exemplar: null, labels: { le: '+Inf' } },
+        { value: this.#sum, metricName: `${this.name}_sum`, exemplar: undefined, labels: {} },
+        { value: this.#count, metricName: `${this.name}_count`, exemplar: undefined, labels: {} },
+      );
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  reset(): void {
+    this.#counts.fill(0);
+    this.#sum = 0;
+    this.#count = 0;
+    this.#shown = false;
+  }
+}
+
+interface HistogramValue {
+  value: number;
+  metricName: string;
+  exemplar: null | undefined;
+  labels: Record<string, string | number>;
+}
+
+/**
  * One prom-client registry per app (no module singletons, so tests can build many apps).
- * The decision counters are pre-bound per label value: no label lookup on the hot path.
+ * Decisions are counted in plain fields and handed to prom-client when it is scraped: the hot
+ * path does no label lookup and no prom-client work.
  */
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly decisionsByResult: Record<DecisionResult, ReturnType<Counter<'result'>['labels']>>;
+  private readonly decided: Record<DecisionResult, number> = { permit: 0, deny: 0, mfa_required: 0 };
   private readonly decisionErrors: Counter<'status'>;
-  private readonly decisionSeconds: Histogram;
+  private readonly decisionSeconds: PlainHistogram;
   private readonly ldapSeconds: Histogram<'outcome'>;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    const decisions = new Counter({ name: 'devicegate_decisions_total', help: 'Decisions made, by result', labelNames: ['result'] as const, registers });
-    this.decisionsByResult = { permit: decisions.labels('permit'), deny: decisions.labels('deny'), mfa_required: decisions.labels('mfa_required') };
-    this.decisionErrors = new Counter({ name: 'devicegate_decision_errors_total', help: 'Decision requests answered with an error, by HTTP status', labelNames: ['status'] as const, registers });
-    this.decisionSeconds = new Histogram({
-      name: 'devicegate_decision_duration_seconds',
-      help: 'Time spent in engine.decide',
-      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    const decided = this.decided;
+    new Counter({
+      name: 'devicegate_decisions_total',
+      help: 'Decisions made, by result',
+      labelNames: ['result'] as const,
       registers,
+      collect() {
+        this.reset();
+        for (const result of ['permit', 'deny', 'mfa_required'] as const) if (decided[result] > 0) this.inc({ result }, decided[result]);
+      },
     });
+    this.decisionErrors = new Counter({ name: 'devicegate_decision_errors_total', help: 'Decision requests answered with an error, by HTTP status', labelNames: ['status'] as const, registers });
+    this.decisionSeconds = new PlainHistogram(
+      'devicegate_decision_duration_seconds',
+      'Time spent in engine.decide',
+      [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      this.registry,
+    );
     this.ldapSeconds = new Histogram({
       name: 'devicegate_ldap_search_duration_seconds',
       help: 'Directory device look-ups sent past the cache, by outcome',
@@ -50,7 +127,7 @@ export class ServerMetrics {
   }
 
   observeDecision(result: DecisionResult, startedAt: number): void {
-    this.decisionsByResult[result].inc();
+    this.decided[result]++;
     this.decisionSeconds.observe((performance.now() - startedAt) / 1000);
   }
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { DecisionEngine } from '../../policy/index.js';
-import { toClaims, toDevice } from '../decision-input.js';
+import type { DecisionEngine, DevicePresentation } from '../../policy/index.js';
+import { toClaims } from '../decision-input.js';
 import { BEARER_SECURITY, errorResponses } from '../schemas/common-schemas.js';
 import { DecisionRequestBody, DecisionResponse } from '../schemas/decision-schemas.js';
 import type { ServerMetrics } from '../server-metrics.js';
@@ -29,7 +29,8 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
       const startedAt = performance.now();
       const decision = await engine.decide({
         relyingParty: body.relyingParty,
-        device: toDevice(body.device),
+        // The schema admits exactly one of certificate/thumbprint/deviceId: already a presentation.
+        device: body.device as DevicePresentation | undefined,
         claims: toClaims(body.claims),
         samlToken: body.samlToken,
         explain: body.explain === true,
