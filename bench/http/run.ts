@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
@@ -61,9 +61,23 @@ async function post(port: number, path: string, body: unknown): Promise<{ status
   return { status: response.status, text: await response.text() };
 }
 
-interface Measured { requestsPerSecond: number; latencyP50Ms: number; latencyP99Ms: number; non2xx: number; errors: number }
+interface Measured { requestsPerSecond: number; latencyP50Ms: number; latencyP99Ms: number; non2xx: number; errors: number; cpuMicrosPerRequest?: number }
 
-async function load(port: number, body: string, seconds = duration): Promise<Measured> {
+/** The target process's CPU time so far (user + system, µs) from /proc; undefined where there is no /proc. */
+function cpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name: state is 3rd, utime 14th, stime 15th (clock ticks, 100 per second on Linux).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+async function load(port: number, body: string, seconds = duration, pid?: number): Promise<Measured> {
+  const cpuBefore = cpuMicros(pid);
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/v1/decisions`,
     method: 'POST',
@@ -72,12 +86,15 @@ async function load(port: number, body: string, seconds = duration): Promise<Mea
     connections,
     duration: seconds,
   });
+  const cpuAfter = cpuMicros(pid);
   return {
     requestsPerSecond: result.requests.average,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    // CPU per request of the target alone: steadier than requests/s when other work shares the cores.
+    ...(cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0 ? { cpuMicrosPerRequest: (cpuAfter - cpuBefore) / result.requests.total } : {}),
   };
 }
 
@@ -104,11 +121,14 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       // Alternate which target goes first.
       const [b, d] = round % 2 === 0
-        ? [await load(bare.port, body, slice), await load(devicegate.port, body, slice)]
-        : await load(devicegate.port, body, slice).then(async (dd) => [await load(bare.port, body, slice), dd] as const);
+        ? [await load(bare.port, body, slice, bare.child.pid), await load(devicegate.port, body, slice, devicegate.child.pid)]
+        : await load(devicegate.port, body, slice, devicegate.child.pid).then(async (dd) => [await load(bare.port, body, slice, bare.child.pid), dd] as const);
       runs.push({ bare: b, decision: d });
       process.stdout.write(
-        `round ${round + 1}: bare ${b.requestsPerSecond.toFixed(0)} req/s, decision ${d.requestsPerSecond.toFixed(0)} req/s, ratio ${(d.requestsPerSecond / b.requestsPerSecond).toFixed(3)}\n`,
+        `round ${round + 1}: bare ${b.requestsPerSecond.toFixed(0)} req/s, decision ${d.requestsPerSecond.toFixed(0)} req/s, ratio ${(d.requestsPerSecond / b.requestsPerSecond).toFixed(3)}` +
+          (b.cpuMicrosPerRequest !== undefined && d.cpuMicrosPerRequest !== undefined
+            ? `; CPU per request bare ${b.cpuMicrosPerRequest.toFixed(1)} µs, decision ${d.cpuMicrosPerRequest.toFixed(1)} µs\n`
+            : '\n'),
       );
     }
   } finally {
@@ -130,12 +150,22 @@ async function main(): Promise<void> {
     },
     ratio: 0,
     medianRoundRatio: 0,
+    /** bare CPU µs per request / decision CPU µs per request (what the ratio would be if each target had a core to itself). */
+    cpuRatio: undefined as number | undefined,
+    loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
     bar: 0.8,
     runs,
   };
   summary.ratio = summary.cachedDecision.requestsPerSecond / summary.bare.requestsPerSecond;
   const ratios = runs.map((r) => r.decision.requestsPerSecond / r.bare.requestsPerSecond).sort((a, b) => a - b);
   summary.medianRoundRatio = ratios[Math.floor(ratios.length / 2)] ?? 0;
+  const cpu = (pick: (r: (typeof runs)[number]) => number | undefined): number | undefined => {
+    const xs = runs.map(pick);
+    return xs.every((x) => x !== undefined) ? xs.reduce((a, x) => a + x, 0) / xs.length : undefined;
+  };
+  const bareCpu = cpu((r) => r.bare.cpuMicrosPerRequest);
+  const decisionCpu = cpu((r) => r.decision.cpuMicrosPerRequest);
+  if (bareCpu !== undefined && decisionCpu !== undefined) summary.cpuRatio = bareCpu / decisionCpu;
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(join(root, 'bench/results/http.json'), `${JSON.stringify(summary, null, 2)}\n`);
   const row = (name: string, m: { requestsPerSecond: number; latencyP50Ms: number; latencyP99Ms: number }): string =>
@@ -144,6 +174,9 @@ async function main(): Promise<void> {
   process.stdout.write(
     `ratio ${summary.ratio.toFixed(3)} (median per round ${summary.medianRoundRatio.toFixed(3)}; bar >= 0.8): ${summary.ratio >= 0.8 ? 'met' : 'NOT met'}; reply ${warm.text.length} bytes\n`,
   );
+  if (bareCpu !== undefined && decisionCpu !== undefined) {
+    process.stdout.write(`CPU per request: bare ${bareCpu.toFixed(1)} µs, decision ${decisionCpu.toFixed(1)} µs, ratio ${summary.cpuRatio!.toFixed(3)}; load average ${summary.loadAverage.join(' ')}\n`);
+  }
   if (summary.cachedDecision.non2xx > 0) process.stdout.write(`warning: ${summary.cachedDecision.non2xx} non-2xx decision responses\n`);
 }
 
