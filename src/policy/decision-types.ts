@@ -1,13 +1,8 @@
+import type { DeviceStatus } from '../claims/index.js';
 import type { Claim } from '../language/index.js';
 
-export type DeviceStatus =
-  | 'not_presented'
-  | 'unknown'
-  | 'disabled'
-  | 'stale'
-  | 'untrusted_certificate'
-  | 'directory_unavailable'
-  | 'known';
+/** The device status is the claims folder's (only `known` yields device claims). */
+export type { DeviceStatus };
 
 export type DecisionResult = 'permit' | 'deny' | 'mfa_required';
 
