@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ROOT, runCapture } from './run-cli.js';
+import { runCapture } from './run-cli.js';
 
 const run = runCapture;
 

@@ -12,6 +12,7 @@ import {
   type Logger,
 } from '../../policy/index.js';
 import { parseCommandArgs } from '../args.js';
+import { DEVICE_OPTIONS, devicePresentationFromFlags } from '../device-flags.js';
 import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags, type DirectoryFlags } from '../directory-flags.js';
 import { EXIT_OK, EXIT_REJECTED, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
 
@@ -43,10 +44,8 @@ Exit codes: 0 a decision was made (permit, deny or mfa_required), 1 rejected inp
 
 const OPTIONS = {
   ...DIRECTORY_OPTIONS,
+  ...DEVICE_OPTIONS,
   rp: { type: 'string' },
-  cert: { type: 'string' },
-  thumbprint: { type: 'string' },
-  'device-id': { type: 'string' },
   claim: { type: 'string', multiple: true },
   claims: { type: 'string' },
   saml: { type: 'string' },
@@ -245,18 +244,7 @@ export async function runDecide(argv: readonly string[], io: CliIO): Promise<num
 
   let request: DecisionRequest | undefined;
   if (values.batch === undefined) {
-    let device: DevicePresentation | undefined;
-    if (values.cert !== undefined) {
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(resolve(io.cwd, values.cert));
-      } catch (error) {
-        throw new RejectedInputError(`--cert ${values.cert}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-      const text = bytes.toString('latin1');
-      device = { certificate: text.includes('-----BEGIN') ? text : bytes.toString('base64') };
-    } else if (values.thumbprint !== undefined) device = { thumbprint: values.thumbprint };
-    else if (values['device-id'] !== undefined) device = { deviceId: values['device-id'] };
+    const device = await devicePresentationFromFlags(values, io.cwd);
 
     const claims: Claim[] = [];
     if (values.claims !== undefined) {

@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import type { DecisionEngineWithInternals, DevicePresentation } from '../../policy/index.js';
+import type { DecisionEngineWithInternals } from '../../policy/index.js';
 import { parseCommandArgs } from '../args.js';
-import { EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
+import { EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, UsageError, type CliIO, type Command } from '../io.js';
+import { DEVICE_OPTIONS, devicePresentationFromFlags } from '../device-flags.js';
 import { DIRECTORY_HELP, DIRECTORY_OPTIONS } from '../directory-flags.js';
 import { openEngine, reportLoadError } from './decide.js';
 
@@ -25,9 +24,7 @@ Exit codes: 0 a device object was found (whatever its status), 3 not found,
 
 const OPTIONS = {
   ...DIRECTORY_OPTIONS,
-  cert: { type: 'string' },
-  thumbprint: { type: 'string' },
-  'device-id': { type: 'string' },
+  ...DEVICE_OPTIONS,
   'primary-sid': { type: 'string' },
   at: { type: 'string' },
   json: { type: 'boolean' },
@@ -42,18 +39,7 @@ export async function runDevice(argv: readonly string[], io: CliIO): Promise<num
     at = new Date(values.at);
     if (Number.isNaN(at.getTime())) throw new UsageError(`--at must be an ISO 8601 time, got "${values.at}"`);
   }
-  let device: DevicePresentation;
-  if (values.cert !== undefined) {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(resolve(io.cwd, values.cert));
-    } catch (error) {
-      throw new RejectedInputError(`--cert ${values.cert}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-    const text = bytes.toString('latin1');
-    device = { certificate: text.includes('-----BEGIN') ? text : bytes.toString('base64') };
-  } else if (values.thumbprint !== undefined) device = { thumbprint: values.thumbprint };
-  else device = { deviceId: values['device-id']! };
+  const device = (await devicePresentationFromFlags(values, io.cwd))!;
 
   let engine: DecisionEngineWithInternals;
   try {
