@@ -52,7 +52,7 @@ export function isAuthHook(hook: unknown): boolean {
  * The check is attached per route when the route is declared (onRoute), with the scope it needs
  * already known: public routes run no auth code, and no request reads `request.routeOptions`
  * (a getter that builds an object on every access). Callback style: no promise per request.
- * Route-level hooks run after the app-level ones (under-pressure) and before body parsing.
+ * Route-level hooks run before body parsing; back-pressure puts its own check in front of this one.
  */
 async function auth(app: FastifyInstance, options: AuthPluginOptions): Promise<void> {
   app.decorateRequest('callerScope', undefined);

@@ -2,10 +2,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import underPressure from '@fastify/under-pressure';
 import type { DecisionEngine } from '../policy/index.js';
 import { generateToken, hashToken, type ApiToken } from './api-tokens.js';
 import { authPlugin } from './auth-plugin.js';
+import { backPressurePlugin } from './back-pressure-plugin.js';
 import { errorHandlingPlugin } from './error-handling-plugin.js';
 import { lazyChildLoggerFactory } from './lazy-child-logger.js';
 import { loggerOptions } from './logger-options.js';
@@ -20,7 +20,7 @@ import { ServerMetrics, type MetricsSources } from './server-metrics.js';
 export interface ServerLimits {
   /** Request body limit in bytes (default 64 KiB): larger bodies are 413s. */
   readonly bodyLimit?: number;
-  /** @fastify/under-pressure thresholds; 0 disables one. Over a threshold: 503 + Retry-After. */
+  /** Back-pressure thresholds; 0 disables one. Over a threshold: 503 + Retry-After (not /healthz, /metrics). */
   readonly maxEventLoopDelayMs?: number;
   readonly maxEventLoopUtilization?: number;
   readonly maxHeapUsedBytes?: number;
@@ -95,14 +95,14 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
   app.removeContentTypeParser(['text/plain']);
 
   await app.register(errorHandlingPlugin, { metrics });
-  await app.register(underPressure, {
-    maxEventLoopDelay: limits.maxEventLoopDelayMs ?? 1000,
+  await app.register(authPlugin, { tokens, mtls: options.auth?.mtls === true && tls?.clientCa !== undefined });
+  // After auth: its per-route check goes in front of auth's.
+  await app.register(backPressurePlugin, {
+    maxEventLoopDelayMs: limits.maxEventLoopDelayMs ?? 1000,
     maxEventLoopUtilization: limits.maxEventLoopUtilization ?? 0,
     maxHeapUsedBytes: limits.maxHeapUsedBytes ?? 0,
-    retryAfter: limits.retryAfterSeconds ?? 5,
-    exposeStatusRoute: false,
+    retryAfterSeconds: limits.retryAfterSeconds ?? 5,
   });
-  await app.register(authPlugin, { tokens, mtls: options.auth?.mtls === true && tls?.clientCa !== undefined });
   if (limits.rateLimit) await app.register(rateLimitPlugin, limits.rateLimit);
 
   if (options.docs !== false) {

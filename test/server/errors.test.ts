@@ -37,7 +37,6 @@ t.test('fastify client errors keep their 4xx under our codes', async (t) => {
     ['FST_ERR_CTP_BODY_TOO_LARGE', 413, 413, 'DG_ERR_SERVER_BODY_TOO_LARGE'],
     ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 415, 415, 'DG_ERR_SERVER_UNSUPPORTED_MEDIA_TYPE'],
     ['FST_ERR_CTP_INVALID_JSON_BODY', 400, 400, 'DG_ERR_SERVER_INVALID_REQUEST'],
-    ['FST_UNDER_PRESSURE', 503, 503, 'DG_ERR_SERVER_OVERLOADED'],
   ];
   for (const [code, status, expected, ours] of table) {
     const mapped = mapError(Object.assign(new Error('x'), { code, statusCode: status }));

@@ -10,8 +10,8 @@ const Readiness = Type.Object({
 });
 
 /** Probes and the Prometheus scrape: public, no token (design.md). */
-// Liveness and scrapes must answer under load too: under-pressure lets a per-route handler that returns nothing pass.
-const IGNORE_PRESSURE = { pressureHandler: () => undefined };
+// Liveness and scrapes must answer under load too.
+const IGNORE_PRESSURE = { ignorePressure: true };
 
 export const healthRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, metrics }) => {
   app.get(
