@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -58,6 +59,8 @@ export interface BuildServerOptions {
 
 export type DevicegateServer = FastifyInstance;
 
+const LEVEL_VALUES: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
 /** The app factory: every call makes an independent app (own registry, tokens, engine hook). */
 export async function buildServer(options: BuildServerOptions): Promise<DevicegateServer> {
   const limits = options.limits ?? {};
@@ -72,9 +75,12 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
   }
 
   const tls = options.tls;
+  const log: FastifyBaseLogger = options.logger ?? pino(loggerOptions(options.logLevel ?? 'silent'));
+  // Fastify's per-request logging (and the response listeners it sets up on every request, whatever the
+  // level) only when its info lines can be printed; otherwise our few log lines go straight to `log`.
+  const requestLogging = (LEVEL_VALUES[log.level] ?? 30) <= 30;
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(options.logLevel ?? 'silent') }),
-    childLoggerFactory: lazyChildLoggerFactory,
+    ...(requestLogging ? { loggerInstance: log, childLoggerFactory: lazyChildLoggerFactory } : { logger: false }),
     ...(tls
       ? {
           https: {
@@ -94,7 +100,7 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
   // JSON only: without the text/plain parser, other media types are 415s.
   app.removeContentTypeParser(['text/plain']);
 
-  await app.register(errorHandlingPlugin, { metrics });
+  await app.register(errorHandlingPlugin, { metrics, log });
   await app.register(authPlugin, { tokens, mtls: options.auth?.mtls === true && tls?.clientCa !== undefined });
   // After auth: its per-route check goes in front of auth's.
   await app.register(backPressurePlugin, {
@@ -124,7 +130,7 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
     await app.register(swaggerUi, { routePrefix: '/docs' });
   }
 
-  const routeOptions = { engine: options.engine, metrics };
+  const routeOptions = { engine: options.engine, metrics, log };
   await app.register(decisionsRoute, routeOptions);
   await app.register(authzenRoutes, routeOptions);
   await app.register(deviceRoutes, routeOptions);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { mapError, ServerError } from './errors.js';
 import type { ServerMetrics } from './server-metrics.js';
@@ -6,11 +6,11 @@ import type { ServerMetrics } from './server-metrics.js';
 const DECISION_ROUTES = new Set(['/v1/decisions', '/access/v1/evaluation', '/access/v1/evaluations']);
 
 /** One error handler and one not-found handler for the whole app; bodies always `{ error: {...} }`. */
-async function errorHandling(app: FastifyInstance, options: { metrics: ServerMetrics }): Promise<void> {
+async function errorHandling(app: FastifyInstance, options: { metrics: ServerMetrics; log: FastifyBaseLogger }): Promise<void> {
   app.setErrorHandler((error, request, reply) => {
     const mapped = mapError(error);
-    if (mapped.unexpected) request.log.error({ err: error }, 'unexpected error');
-    else if (mapped.statusCode >= 500) request.log.warn({ code: mapped.body.error.code }, mapped.body.error.message);
+    if (mapped.unexpected) options.log.error({ reqId: request.id, err: error }, 'unexpected error');
+    else if (mapped.statusCode >= 500) options.log.warn({ reqId: request.id, code: mapped.body.error.code }, mapped.body.error.message);
     if (mapped.statusCode === 401) reply.header('WWW-Authenticate', 'Bearer');
     if (DECISION_ROUTES.has(request.routeOptions.url ?? '')) options.metrics.observeDecisionError(mapped.statusCode);
     return reply.code(mapped.statusCode).send(mapped.body);

@@ -52,21 +52,21 @@ for (const { level, requestLines } of cases) {
   });
 }
 
-t.test('a warning logged on a request at level warn still carries the reqId', async (t) => {
+t.test('at level warn, what the service logs about a request still carries its reqId', async (t) => {
   const { logger, lines } = captured('warn');
   const { app } = await fixtureApp(t, { logger });
-  // The error handler logs 5xx answers with request.log.warn; a route of our own logs the same way without a failure.
-  app.get('/probe-log', async (request) => {
-    request.log.warn({ probe: true }, 'probe warning');
-    request.log.info('not at this level');
-    return { ok: true };
+  // Request logging is off at warn (Fastify gets no logger); the error handler logs to the service logger.
+  app.get('/probe-fail', async () => {
+    throw new Error('probe failure');
   });
-  const res = await app.inject({ method: 'GET', url: '/probe-log', headers: ADMIN });
-  t.equal(res.statusCode, 200);
-  const warned = lines.filter((l) => l['msg'] === 'probe warning');
-  t.equal(warned.length, 1);
-  t.type(warned[0]!['reqId'], 'string');
-  t.equal(lines.filter((l) => l['msg'] === 'not at this level').length, 0);
+  const res = await app.inject({ method: 'GET', url: '/probe-fail', headers: ADMIN });
+  t.equal(res.statusCode, 500);
+  t.notMatch(res.body, /probe failure/, 'the cause stays in the log');
+  const logged = lines.filter((l) => l['msg'] === 'unexpected error');
+  t.equal(logged.length, 1);
+  t.type(logged[0]!['reqId'], 'string');
+  t.match(JSON.stringify(logged[0]!['err']), /probe failure/);
+  t.equal(lines.filter((l) => l['msg'] === 'incoming request' || l['msg'] === 'request completed').length, 0, 'no request lines at warn');
 });
 
 t.test('lazy child: level, child, bindings and isLevelEnabled behave like the real child', async (t) => {

@@ -9,7 +9,7 @@ function isClientError(error: unknown): boolean {
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
-export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine }) => {
+export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, log }) => {
   app.post(
     '/v1/admin/reload',
     {
@@ -28,10 +28,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       const previousRevision = engine.revision;
       try {
         const result = await engine.reload();
-        request.log.info({ revision: result.revision, previousRevision, changed: result.changed }, 'rules reloaded');
+        log.info({ reqId: request.id, revision: result.revision, previousRevision, changed: result.changed }, 'rules reloaded');
         return { revision: result.revision, previousRevision, changed: result.changed };
       } catch (error) {
-        request.log.warn({ code: (error as { code?: unknown }).code }, 'rules reload rejected');
+        log.warn({ reqId: request.id, code: (error as { code?: unknown }).code }, 'rules reload rejected');
         if (isClientError(error)) throw error;
         // Broken rules are the operator's input, not our crash: 422 with what the loader said.
         const wrapped = new ServerError(

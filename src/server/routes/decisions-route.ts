@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { DecisionEngine, DevicePresentation } from '../../policy/index.js';
 import { toClaims } from '../decision-input.js';
@@ -9,6 +10,8 @@ import type { ServerMetrics } from '../server-metrics.js';
 export interface RouteOptions {
   readonly engine: DecisionEngine;
   readonly metrics: ServerMetrics;
+  /** The service's logger (Fastify's request.log is a no-op when request logging is off). */
+  readonly log: FastifyBaseLogger;
 }
 
 export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, metrics }) => {

@@ -13,7 +13,7 @@ const Readiness = Type.Object({
 // Liveness and scrapes must answer under load too.
 const IGNORE_PRESSURE = { ignorePressure: true };
 
-export const healthRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, metrics }) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, metrics, log }) => {
   app.get(
     '/healthz',
     { config: IGNORE_PRESSURE, schema: { summary: 'Process is up', tags: ['operations'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
@@ -36,7 +36,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
         // Only ok/backend: the detail can name hosts and errors, and this route is unauthenticated.
         body = { ready: r.ok, rules: r.rules, directory: { ok: r.directory.ok, backend: r.directory.backend }, policyRevision: engine.revision };
       } catch (error) {
-        app.log.warn({ err: error }, 'readiness check failed');
+        log.warn({ err: error }, 'readiness check failed');
         body = { ready: false, rules: false, directory: { ok: false, backend: 'unknown' }, policyRevision: '' };
       }
       return reply.code(body.ready ? 200 : 503).send(body);
