@@ -92,7 +92,8 @@ const rule = fc.tuple(fc.nat(2), fc.array(aggregate, { maxLength: 2 }), fc.const
 const claims = fc.array(fc.tuple(typeLit, value), { maxLength: 6 });
 
 t.test('indexed Type == agrees with the unindexed (?i) regex on generated rule sets', async (t) => {
-  fc.assert(
+  // Awaited: an async property's failure only surfaces through the promise fc.assert returns.
+  await fc.assert(
     fc.asyncProperty(fc.array(rule, { minLength: 1, maxLength: 5 }), claims, async (rules, input) => {
       const source = rules.join('\n');
       const oracle = source.replace(/Type == "([A-Za-z]+)"/g, 'Type =~ "^(?i)$1$$"');
