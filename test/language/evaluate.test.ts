@@ -1,20 +1,12 @@
 import t from 'tap';
-import { authorizationOutcome, CLAIM_TYPES, compileRuleSet, DEFAULT_VALUE_TYPE, LanguageError, requiresMfa, type LanguageOptions } from '../../src/language/index.js';
-import { claim, evaluate, tv } from './helpers.js';
+import { authorizationOutcome, CLAIM_TYPES, compileRuleSet, DEFAULT_VALUE_TYPE, LanguageError, requiresMfa } from '../../src/language/index.js';
+import { claim, evaluate, tv, type EvalCase } from './helpers.js';
 
 const PERMIT = CLAIM_TYPES.permit;
 const DENY = CLAIM_TYPES.deny;
 
-interface Case {
-  name: string;
-  rules: string;
-  input: [string, string][];
-  output: string[];
-  options?: LanguageOptions;
-}
-
 // One row per semantic rule of reference §2 (and the case options of §2.3).
-const cases: Case[] = [
+const cases: EvalCase[] = [
   { name: 'rule without conditions issues once', rules: '=> issue(Type = "r", Value = "x");', input: [['a', '1'], ['a', '2']], output: ['r=x'] },
   { name: 'empty rule set issues nothing', rules: '', input: [['a', '1']], output: [] },
   { name: 'selector with no match: issuance ignored', rules: 'c:[Type == "b"] => issue(claim = c);', input: [['a', '1']], output: [] },

@@ -19,3 +19,12 @@ export function tv(result: EvaluationResult): string[] {
 export function stripPositions(ast: RuleSet): unknown {
   return JSON.parse(JSON.stringify(ast, (key, value: unknown) => (key === 'start' || key === 'end' || key === 'lineStarts' || key === 'tagSpan' || key === 'file' ? undefined : value)));
 }
+
+/** A table row: rules, input claims as [type, value], expected output as `type=value`. */
+export interface EvalCase {
+  name: string;
+  rules: string;
+  input: [string, string][];
+  output: string[];
+  options?: LanguageOptions;
+}

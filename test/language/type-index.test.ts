@@ -1,19 +1,11 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { compileRuleSet, LanguageError, type Claim, type LanguageOptions } from '../../src/language/index.js';
-import { claim, evaluate, tv } from './helpers.js';
+import { compileRuleSet, LanguageError, type Claim } from '../../src/language/index.js';
+import { claim, evaluate, tv, type EvalCase } from './helpers.js';
 
 // The evaluator reads `Type == "literal"` selectors from a per-type index. These pin that the index
 // agrees with the comparison it replaces, including the non-ASCII folds of equalsIgnoreCase.
-interface Case {
-  name: string;
-  rules: string;
-  input: [string, string][];
-  output: string[];
-  options?: LanguageOptions;
-}
-
-const cases: Case[] = [
+const cases: EvalCase[] = [
   { name: 'KELVIN SIGN type equals ASCII literal "k"', rules: 'c:[Type == "k"] => issue(Type = "hit", Value = c.Value);', input: [['\u212A', '1'], ['K', '2'], ['x', '3']], output: ['hit=1', 'hit=2'] },
   { name: 'non-ASCII literal equals ASCII type', rules: 'c:[Type == "\u212A"] => issue(Type = "hit", Value = c.Value);', input: [['K', '1'], ['k', '2'], ['x', '3']], output: ['hit=1', 'hit=2'] },
   {

@@ -1,16 +1,10 @@
 import t from 'tap';
+import { REQUEST_CLAIM_TYPES } from '../../src/claims/index.js';
 import { loadTrustedSigners, parseSamlToken, SamlError, SAML_CLAIM_PROPERTIES, SAML_CLAIM_TYPES, type SamlToken } from '../../src/saml/index.js';
 import { ADFS_CERT, manifestReferenceTime, NOW, PAYROLL, ROGUE_CERT, SID, token, tokenNames, tokenXml } from './saml-fixtures.js';
 
 const ISSUER = 'http://adfs.contoso.com/adfs/services/trust';
-const T = {
-  upn: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn',
-  name: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name',
-  primarySid: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/primarysid',
-  groupSid: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groupsid',
-  role: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role',
-  amr: 'http://schemas.microsoft.com/claims/authnmethodsreferences',
-};
+const T = REQUEST_CLAIM_TYPES;
 
 /** Every sample token and what devicegate must make of it (at NOW, for payroll, AD FS cert trusted). */
 const EXPECT: Record<string, { user: 'alice' | 'bob' } | string> = {
@@ -46,7 +40,7 @@ function expectedClaims(user: 'alice' | 'bob'): [string, string, string][] {
     [T.primarySid, SID(rid), ISSUER],
     ...(user === 'bob' ? [[T.groupSid, SID(513), ISSUER] as [string, string, string], [T.groupSid, SID(1201), ISSUER] as [string, string, string]] : [[T.groupSid, SID(513), ISSUER] as [string, string, string]]),
     [T.role, 'Payroll Viewers', 'http://fabrikam.com/adfs/services/trust'],
-    [T.amr, 'http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/windows', ISSUER],
+    [T.authnMethodsReferences, 'http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/windows', ISSUER],
     [SAML_CLAIM_TYPES.authenticationMethod, 'urn:federation:authentication:windows', ISSUER],
     [SAML_CLAIM_TYPES.authenticationInstant, '2025-01-01T00:00:00.000Z', ISSUER],
   ];
