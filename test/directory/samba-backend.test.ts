@@ -1,4 +1,4 @@
-// The only test file that starts Samba: its ports (389/636) are fixed, and tap runs files in parallel.
+// Samba AD DC backend cases (each Samba instance gets a loopback address of its own).
 import t from 'tap';
 import { openDirectory, type DeviceDirectory } from '../../src/directory/index.js';
 import { startSambaDc, type SambaServer } from '../harness/index.js';

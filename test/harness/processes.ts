@@ -126,4 +126,31 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A loopback address (127.0.0.2-127.0.0.254) on which `ports` were all free a moment ago. Samba's
+ * ports are fixed (389/636/3268/3269), so each Samba instance gets an address of its own and test
+ * files (and developers' checkouts) can run several at once.
+ */
+export async function freeLoopbackAddress(ports: readonly number[]): Promise<string> {
+  const start = 2 + ((process.pid * 7919) % 253);
+  for (let i = 0; i < 253; i++) {
+    const address = `127.0.0.${2 + ((start - 2 + i) % 253)}`;
+    if (await allFree(address, ports)) return address;
+  }
+  throw new Error('no loopback address in 127.0.0.2-254 has the ports free');
+}
+
+async function allFree(address: string, ports: readonly number[]): Promise<boolean> {
+  for (const port of ports) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', () => resolve(false));
+      server.listen(port, address, () => server.close(() => resolve(true)));
+    });
+    if (!free) return false;
+  }
+  return true;
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -3,15 +3,14 @@ import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adaptForSamba, readFixture } from './adapt-fixture.js';
-import { findBinary, run, startDaemon } from './processes.js';
+import { findBinary, freeLoopbackAddress, run, startDaemon } from './processes.js';
 import { waitForRootDse } from './start-slapd.js';
 import { writeLdif } from './write-ldif.js';
 
 const SERVERS = new URL('../servers/samba/', import.meta.url).pathname;
 const HARNESS_VERSION = '1';
-/** Samba's LDAP port is fixed: only one test file may use Samba (tap runs files in parallel). */
-export const SAMBA_URL = 'ldap://127.0.0.1:389';
-export const SAMBA_LDAPS_URL = 'ldaps://127.0.0.1:636';
+/** Samba's ports are fixed: each instance listens on a loopback address of its own (127.0.0.N). */
+const SAMBA_PORTS = [389, 636, 3268, 3269] as const;
 export const SAMBA_ADMIN_PASSWORD = 'Admin-Passw0rd!';
 
 export interface SambaServer {
@@ -63,7 +62,7 @@ async function provision(dir: string, ldifPath: string, account: { sAMAccountNam
 }
 
 /**
- * A Samba AD DC (ldap only) on 127.0.0.1:389 with the fixture's devices, DRS object, users and
+ * A Samba AD DC (ldap only) on 127.0.0.N:389 (a free loopback address, so several can run at once) with the fixture's devices, DRS object, users and
  * service account. The provisioned folder is cached under os.tmpdir() by a hash of its inputs;
  * each start copies it, so runs never share state.
  */
@@ -92,24 +91,29 @@ export async function startSambaDc(ldifPath: string, serviceAccount: { dn: strin
   await rm(dir, { recursive: true, force: true });
   await cp(template, dir, { recursive: true });
   const conf = join(dir, 'etc', 'smb.conf');
-  await writeFile(conf, (await readFile(conf, 'utf8')).replaceAll(template, dir));
+  const address = await freeLoopbackAddress(SAMBA_PORTS);
+  // Samba binds only to addresses an interface carries; lo carries 127.0.0.1/8 alone until told.
+  await run(findBinary('ip', 'iproute2'), ['addr', 'replace', `${address}/32`, 'dev', 'lo']);
+  const url = `ldap://${address}:389`;
+  await writeFile(conf, (await readFile(conf, 'utf8')).replaceAll(template, dir).replace(/^\s*interfaces = lo$/m, `\tinterfaces = ${address}`));
   await rm(join(dir, 'run'), { recursive: true, force: true });
   await mkdir(join(dir, 'run'), { recursive: true });
   const daemon = startDaemon(sambaBin, ['-i', '-M', 'single', '-s', conf]);
   const cleanup = async () => {
     await daemon.stop(5000);
     await rm(dir, { recursive: true, force: true });
+    await run(findBinary('ip', 'iproute2'), ['addr', 'del', `${address}/32`, 'dev', 'lo']).catch(() => undefined);
   };
   try {
-    await waitForRootDse(SAMBA_URL, 30_000, () => daemon.child.exitCode === null, 'defaultNamingContext');
+    await waitForRootDse(url, 30_000, () => daemon.child.exitCode === null, 'defaultNamingContext');
   } catch (error) {
     await cleanup();
     throw new Error(`samba did not start: ${(error as Error).message}; output: ${daemon.output().slice(-600)}`);
   }
   let stopped = false;
   return {
-    url: SAMBA_URL,
-    ldapsUrl: SAMBA_LDAPS_URL,
+    url,
+    ldapsUrl: `ldaps://${address}:636`,
     bindDn: serviceAccount.dn,
     password: serviceAccount.password,
     pid: daemon.pid,
