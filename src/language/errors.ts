@@ -10,6 +10,11 @@ export const LANGUAGE_ERROR_CODES = {
   DG_ERR_LANGUAGE_STORE_RESULT: 502,
   /** A regular expression built at evaluation time (from a non-literal operand) is not valid. */
   DG_ERR_LANGUAGE_REGEX: 500,
+  /**
+   * An evaluation exceeded its budget (selector-join tuples, claims produced, attribute-store calls);
+   * the caller fails closed.
+   */
+  DG_ERR_LANGUAGE_BUDGET_EXCEEDED: 503,
   /** compileRuleSet() found errors (raised by callers that need a compiled rule set). */
   DG_ERR_LANGUAGE_INVALID_RULES: 400,
 } as const;
@@ -21,12 +26,18 @@ export class LanguageError extends Error {
   readonly code: LanguageErrorCode;
   readonly statusCode: number;
   readonly field?: string;
+  /**
+   * Index (in its rule set) of the rule being evaluated when an evaluation error happened, when known:
+   * the policy layer names that rule in the fail-closed reason.
+   */
+  ruleIndex?: number;
 
-  constructor(code: LanguageErrorCode, message: string, field?: string) {
+  constructor(code: LanguageErrorCode, message: string, field?: string, ruleIndex?: number) {
     super(message);
     this.code = code;
     this.statusCode = LANGUAGE_ERROR_CODES[code];
     if (field !== undefined) this.field = field;
+    if (ruleIndex !== undefined) this.ruleIndex = ruleIndex;
   }
 }
 
