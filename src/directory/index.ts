@@ -13,3 +13,14 @@ export { LdifDirectory, openLdifDirectory } from './ldif-directory.js';
 export { LdapDirectory, toRawEntry, type LdapDirectoryOptions } from './ldap-directory.js';
 export { LdapPool, type LdapPoolOptions, type PoolServerState } from './ldap-pool.js';
 export { openDirectory, directoryOptionsFromEnv, parseLdapUrls, DEFAULT_DIRECTORY_URL, type DirectoryOptions } from './open-directory.js';
+export {
+  decodeKeyCredentialLink,
+  decodeKeyCredentialBlob,
+  parseDnBinary,
+  readRsaKeyMaterial,
+  KEY_CREDENTIAL_ENTRY,
+  KEY_USAGE_NAMES,
+  KEY_SOURCE_NAMES,
+  type KeyCredential,
+  type RsaPublicKey,
+} from './key-credential-link.js';
