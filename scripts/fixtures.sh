@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsx scripts/make-fixtures.ts "$@"
 npx tsx scripts/fixtures/saml-tokens.ts "$@"
+npx tsx scripts/fixtures/whfb-world.ts "$@"
