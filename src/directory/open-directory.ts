@@ -60,21 +60,25 @@ export function parseLdapUrls(url: string): string[] {
   });
 }
 
-/** Open the directory a URL names. Errors are DirectoryError (DG_ERR_DIRECTORY_CONFIG for bad options). */
-export async function openDirectory(options: DirectoryOptions): Promise<DeviceDirectory> {
+/** What an LDAP connection needs, checked: the DC URLs, credentials, TLS and the per-operation budget. */
+export interface LdapConnectionSettings {
+  readonly urls: readonly string[];
+  readonly bindDn?: string;
+  readonly password?: string;
+  readonly baseDn?: string;
+  readonly tls: { readonly ca?: readonly Buffer[]; readonly rejectUnauthorized: boolean };
+  readonly startTls: boolean;
+  readonly timeoutMs: number;
+}
+
+/** Checks the ldap[s]:// options (DG_ERR_DIRECTORY_CONFIG naming the field) and reads the CA file. */
+export async function ldapConnectionSettings(options: DirectoryOptions): Promise<LdapConnectionSettings> {
   const cwd = options.cwd ?? process.cwd();
   const url = options.url.trim();
-  if (url.toLowerCase().startsWith('ldif:')) {
-    const path = url.slice(5);
-    if (path === '') throw config('ldif: needs a file path, e.g. ldif:fixtures/contoso.ldif', 'url');
-    return openLdifDirectory(path, cwd);
-  }
   if (!/^ldaps?:\/\//i.test(url)) throw config(`directory "${url.slice(0, 60)}" must be ldif:PATH, ldap://host or ldaps://host`, 'url');
   const urls = parseLdapUrls(url);
   const timeoutMs = options.timeoutMs ?? 5000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw config('timeout must be a positive number of milliseconds', 'timeoutMs');
-  const poolSize = options.poolSize ?? 2;
-  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 64) throw config('pool size must be an integer from 1 to 64', 'poolSize');
   if (options.password !== undefined && options.bindDn === undefined) throw config('a password needs --bind-dn', 'bindDn');
   if (options.bindDn !== undefined && !options.password) throw config(`no password for ${options.bindDn} (--password or DEVICEGATE_LDAP_PASSWORD)`, 'password');
   const secure = options.startTls === true || urls.some((u) => u.startsWith('ldaps:'));
@@ -88,7 +92,7 @@ export async function openDirectory(options: DirectoryOptions): Promise<DeviceDi
       throw config(`${options.caFile}: cannot read the CA file (${(error as NodeJS.ErrnoException).code ?? 'read error'})`, 'caFile');
     }
   }
-  return new LdapDirectory({
+  return {
     urls,
     ...(options.bindDn !== undefined ? { bindDn: options.bindDn } : {}),
     ...(options.password !== undefined ? { password: options.password } : {}),
@@ -96,8 +100,25 @@ export async function openDirectory(options: DirectoryOptions): Promise<DeviceDi
     tls: { ...(ca ? { ca } : {}), rejectUnauthorized: options.tlsInsecure !== true },
     startTls: options.startTls === true,
     timeoutMs,
+  };
+}
+
+/** Open the directory a URL names. Errors are DirectoryError (DG_ERR_DIRECTORY_CONFIG for bad options). */
+export async function openDirectory(options: DirectoryOptions): Promise<DeviceDirectory> {
+  const cwd = options.cwd ?? process.cwd();
+  const url = options.url.trim();
+  if (url.toLowerCase().startsWith('ldif:')) {
+    const path = url.slice(5);
+    if (path === '') throw config('ldif: needs a file path, e.g. ldif:fixtures/contoso.ldif', 'url');
+    return openLdifDirectory(path, cwd);
+  }
+  const settings = await ldapConnectionSettings(options);
+  const poolSize = options.poolSize ?? 2;
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 64) throw config('pool size must be an integer from 1 to 64', 'poolSize');
+  return new LdapDirectory({
+    ...settings,
     poolSize,
     keepAliveMs: options.keepAliveMs ?? 300_000,
-    retryDownMs: Math.min(30_000, Math.max(1000, timeoutMs)),
+    retryDownMs: Math.min(30_000, Math.max(1000, settings.timeoutMs)),
   });
 }
