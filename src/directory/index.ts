@@ -4,6 +4,7 @@ export { bytesToGuid, guidToBytes } from './guid-codec.js';
 export { binarySidToText, sidTextToBinary, decodeSid, isSidText } from './sid-codec.js';
 export { decodeDevice, fileTimeToDate, dateToFileTime, generalizedTimeToDate } from './decode-device.js';
 export type { RawEntry, RawValue } from './raw-entry.js';
+export { rawText, rawBytes } from './raw-entry.js';
 export { DEVICE_ATTRIBUTES, BINARY_ATTRIBUTES, SHA1_TP_PUBKEY_PREFIX, DEVICE_REGISTRATION_SERVICE_RDN } from './device-attributes.js';
 export { parseLdif, type LdifEntry } from './parse-ldif.js';
 export { escapeFilterValue } from './escape-filter-value.js';

@@ -88,7 +88,8 @@ export class LdapScanner implements DirectoryScanner {
       return searchEntries;
     } catch (error) {
       const mapped = mapLdapError(error, this.#url ?? '', 'search');
-      if (mapped.message.includes('NoSuchObject')) return [];
+      // A base that does not exist (or is not a DN at all, e.g. a --user typo) holds no entries.
+      if (mapped.message.includes('NoSuchObject') || mapped.message.includes('InvalidDNSyntax')) return [];
       throw mapped;
     }
   }

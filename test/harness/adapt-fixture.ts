@@ -93,7 +93,8 @@ export function adaptForSamba(records: readonly LdifRecord[], domain: string): S
     const attrs = new Map<string, RawValue[]>();
     for (const [name, values] of r.attributes) {
       const lower = name.toLowerCase();
-      if (SERVER_MADE.has(lower) || ['objectsid', 'memberof', 'userpassword', 'samaccounttype', 'useraccountcontrol'].includes(lower)) continue;
+      // msDS-KeyCredentialLink names its own holder (DN-Binary): Samba takes it only once the user exists.
+      if (SERVER_MADE.has(lower) || ['objectsid', 'memberof', 'userpassword', 'samaccounttype', 'useraccountcontrol', 'msds-keycredentiallink'].includes(lower)) continue;
       attrs.set(lower, [...values]);
     }
     const cls = classes(attrs);
