@@ -13,6 +13,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   'rules eval': async () => (await import('./commands/rules-eval.js')).rulesEvalCommand,
   'rules fmt': async () => (await import('./commands/rules-fmt.js')).rulesFmtCommand,
   import: async () => (await import('./commands/import.js')).importCommand,
+  inventory: async () => (await import('./commands/inventory.js')).inventoryCommand,
+  'whfb check': async () => (await import('./commands/whfb-check.js')).whfbCheckCommand,
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
@@ -24,6 +26,8 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   'rules eval': 'run one rule set over an input claim set',
   'rules fmt': 'rewrite rule files in canonical form',
   import: 'import a Get-AdfsRelyingPartyTrust | ConvertTo-Json export into the rules/ layout',
+  inventory: 'devices and WHfB keys as device writeback left them, with findings',
+  'whfb check': 'Windows Hello for Business hybrid certificate trust prerequisites for one user',
 };
 
 export const TOP_HELP = `devicegate: device-based conditional access decisions for AD FS relying parties
