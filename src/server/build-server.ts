@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { DirectoryScanner } from '../directory/index.js';
 import type { DecisionEngine } from '../policy/index.js';
 import { generateToken, hashToken, type ApiToken } from './api-tokens.js';
 import { authPlugin } from './auth-plugin.js';
@@ -16,6 +17,7 @@ import { authzenRoutes } from './routes/authzen-routes.js';
 import { decisionsRoute } from './routes/decisions-route.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { whfbRoutes } from './routes/whfb-routes.js';
 import { ServerMetrics, type MetricsSources } from './server-metrics.js';
 
 export interface ServerLimits {
@@ -55,6 +57,8 @@ export interface BuildServerOptions {
   readonly closeEngine?: boolean;
   /** Serve /docs (default true). */
   readonly docs?: boolean;
+  /** Enables GET /v1/users/{id}/whfb (admin scope): WHfB prerequisites read through this scanner. */
+  readonly whfbScanner?: DirectoryScanner;
 }
 
 export type DevicegateServer = FastifyInstance;
@@ -136,6 +140,7 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
   await app.register(deviceRoutes, routeOptions);
   await app.register(adminRoutes, routeOptions);
   await app.register(healthRoutes, routeOptions);
+  if (options.whfbScanner) await app.register(whfbRoutes, { scanner: options.whfbScanner });
 
   if (options.closeEngine !== false) {
     app.addHook('onClose', async () => {

@@ -40,7 +40,7 @@ t.test('the inventory report renders its tables and charts without errors', asyn
     t.ok((await chart.locator('rect.bar').count()) >= 2, `${id} has bars`);
   }
   // The widest bar of "Devices by status" is the largest count (enabled devices).
-  const widths = await page.locator('#chart-device-status rect.bar').evaluateAll((rects) => rects.map((r) => (r as SVGRectElement).getBBox().width));
+  const widths = await page.locator('#chart-device-status rect.bar').evaluateAll((rects) => rects.map((r) => (r as unknown as { getBBox(): { width: number } }).getBBox().width));
   t.equal(widths.indexOf(Math.max(...widths)), 0, 'bars are drawn to scale');
   await page.screenshot({ path: new URL('../../.tap/inventory-report.png', import.meta.url).pathname, fullPage: true });
   await page.close();

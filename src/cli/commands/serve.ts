@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import { resolve } from 'node:path';
-import { openDirectory } from '../../directory/index.js';
+import { openDirectory, openScanner } from '../../directory/index.js';
 import { createDecisionEngine } from '../../policy/index.js';
 import { buildServer, loggerOptions, parseApiTokens, ServerMetrics, type DevicegateServer } from '../../server/index.js';
 import { parseCommandArgs } from '../args.js';
@@ -169,21 +169,22 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   // Logs go to stderr: stdout carries only the "listening" line.
   const logger = pino(loggerOptions(settings.logLevel), pino.destination(2));
   const metrics = new ServerMetrics({ processMetrics: true });
-  const directory = await openDirectory(
-    directoryOptionsFromFlags(
-      {
-        directory: settings.directory,
-        'bind-dn': settings.bindDn,
-        password: settings.password,
-        'base-dn': settings.baseDn,
-        'ca-file': settings.caFile,
-        'start-tls': settings.startTls,
-        'tls-insecure': settings.tlsInsecure,
-        'ldap-timeout': settings.ldapTimeout,
-      },
-      io,
-    ),
+  const directoryOptions = directoryOptionsFromFlags(
+    {
+      directory: settings.directory,
+      'bind-dn': settings.bindDn,
+      password: settings.password,
+      'base-dn': settings.baseDn,
+      'ca-file': settings.caFile,
+      'start-tls': settings.startTls,
+      'tls-insecure': settings.tlsInsecure,
+      'ldap-timeout': settings.ldapTimeout,
+    },
+    io,
   );
+  const directory = await openDirectory(directoryOptions);
+  // GET /v1/users/{id}/whfb reads users and devices on a connection of its own (connects on first use).
+  const whfbScanner = await openScanner(directoryOptions);
   const engine = await createDecisionEngine({
     rulesDir: resolve(io.cwd, settings.rules),
     directory: metrics.instrumentDirectory(directory),
@@ -209,9 +210,11 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
       metrics,
       metricsSources: { directory, cache: () => ({ ...engine.directory.counters, size: engine.directory.size }) },
       ...(settings.trustProxy ? { trustProxy: settings.trustProxy } : {}),
+      whfbScanner,
     });
     app.addHook('onClose', async () => {
       await directory.close();
+      await whfbScanner.close();
     });
     const address = await app.listen({ host: settings.host, port: settings.port });
     io.stdout.write(`devicegate listening on ${address} (directory ${directory.description}; policy revision ${engine.revision})\n`);
