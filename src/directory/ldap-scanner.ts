@@ -17,9 +17,15 @@ import { toLdaptsFilter } from './to-ldapts-filter.js';
 
 const BUFFER_ATTRS: string[] = [...new Set(BINARY_ATTRIBUTES.flatMap((a) => [a, a.toLowerCase()]))];
 const DEVICE_ATTRS: string[] = [...DEVICE_ATTRIBUTES];
-const USER_ATTRS: string[] = [...USER_ATTRIBUTES];
+const USER_ATTRS: string[] = [...USER_ATTRIBUTES, 'objectClass'];
 const DEVICE_FILTER = '(objectClass=msDS-Device)';
-const KEY_HOLDER_FILTER = '(&(objectClass=user)(!(objectClass=computer))(msDS-KeyCredentialLink=*))';
+// Computers are users too; they are dropped after the search: a (!(objectClass=computer)) term is
+// Undefined (so matches nothing) on a server whose schema has no computer class.
+const KEY_HOLDER_FILTER = '(&(objectClass=user)(msDS-KeyCredentialLink=*))';
+const isComputer = (entry: Entry) => {
+  const classes = entry.objectClass;
+  return (Array.isArray(classes) ? classes : [classes]).some((c) => (typeof c === 'string' ? c : c?.toString('utf8'))?.toLowerCase() === 'computer');
+};
 
 const filterOf = (text: string): Filter => toLdaptsFilter(parseFilter(text));
 const first = (entry: Entry | undefined, name: string): string | undefined => {
@@ -130,7 +136,9 @@ export class LdapScanner implements DirectoryScanner {
 
   async *keyHolders(pageSize = DEFAULT_PAGE_SIZE): AsyncIterable<readonly ScannedUser[]> {
     const { domainDn } = await this.naming();
-    for await (const page of this.#paged(domainDn, KEY_HOLDER_FILTER, USER_ATTRS, pageSize)) yield page.map((e) => toScannedUser(toRawEntry(e), sidOf));
+    for await (const page of this.#paged(domainDn, KEY_HOLDER_FILTER, USER_ATTRS, pageSize)) {
+      yield page.filter((e) => !isComputer(e)).map((e) => toScannedUser(toRawEntry(e), sidOf));
+    }
   }
 
   async findUser(lookup: UserLookup): Promise<ScannedUser | undefined> {
