@@ -8,6 +8,8 @@ command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || need+=(slapd ldap-
 command -v ldapsearch >/dev/null 2>&1 || need+=(ldap-utils)
 { command -v samba >/dev/null 2>&1 || [ -x /usr/sbin/samba ]; } || need+=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules)
 command -v ldbadd >/dev/null 2>&1 || need+=(ldb-tools)
+# headless Chromium checks the inventory's HTML report (driven by playwright-core, no browser download)
+{ command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; } || need+=(chromium)
 { command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ]; } || need+=(iproute2)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -93,7 +93,7 @@ export class LdapScanner implements DirectoryScanner {
       const { searchEntries } = await client.search(base, { scope, filter: filterOf(filter), attributes, explicitBufferAttributes: BUFFER_ATTRS, sizeLimit });
       return searchEntries;
     } catch (error) {
-      const mapped = mapLdapError(error, this.#url ?? '', 'search');
+      const mapped = this.#failed(error);
       // A base that does not exist (or is not a DN at all, e.g. a --user typo) holds no entries.
       if (mapped.message.includes('NoSuchObject') || mapped.message.includes('InvalidDNSyntax')) return [];
       throw mapped;
@@ -107,8 +107,19 @@ export class LdapScanner implements DirectoryScanner {
         yield page.searchEntries;
       }
     } catch (error) {
-      throw mapLdapError(error, this.#url ?? '', 'search');
+      throw this.#failed(error);
     }
+  }
+
+  /** Maps an error; a connection that failed is dropped so the next call connects again (the route is long-lived). */
+  #failed(error: unknown): DirectoryError {
+    const mapped = mapLdapError(error, this.#url ?? '', 'search');
+    if (mapped.code === 'DG_ERR_DIRECTORY_UNAVAILABLE' || mapped.code === 'DG_ERR_DIRECTORY_TIMEOUT') {
+      void this.#client?.unbind().catch(() => undefined);
+      this.#client = undefined;
+      this.#naming = undefined;
+    }
+    return mapped;
   }
 
   async naming(): Promise<DirectoryNaming> {
