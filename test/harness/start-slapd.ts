@@ -72,7 +72,8 @@ export async function startSlapd(ldifPath: string, options: SlapdOptions = {}): 
     const records = adaptForSlapd([...readFixture(await readFile(ldifPath, 'utf8'), ldifPath), ...(options.extra ?? [])], SLAPD_SUFFIX);
     const data = join(dir, 'data.ldif');
     await writeFile(data, writeLdif(records));
-    await run(slapadd, ['-q', '-f', conf, '-l', data]);
+    // Bulk loads (the benches' generated forests) take longer on a busy machine: allow for their size.
+    await run(slapadd, ['-q', '-f', conf, '-l', data], { timeoutMs: 120_000 + records.length * 5 });
     const port = await freePort();
     const url = `ldap://127.0.0.1:${port}`;
     const daemon = startDaemon(slapd, ['-d', '0', '-h', `${url}/`, '-f', conf]);
