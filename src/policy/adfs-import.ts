@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { compileRuleSet, formatDiagnostic } from '../language/index.js';
 import { compileAccessControlPolicy } from './access-control-policies.js';
 import { PolicyError } from './errors.js';
-import { decodeText } from './registry.js';
+import { decodeText } from '../text/index.js';
 
 /** One relying party trust as `Get-AdfsRelyingPartyTrust | ConvertTo-Json` prints it (fields we use). */
 export interface AdfsTrustExport {

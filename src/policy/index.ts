@@ -14,7 +14,8 @@ export type {
 } from './decision-types.js';
 export { createDecisionEngine, type DecisionEngineOptions, type DecisionEngineWithInternals } from './decision-engine.js';
 export { PolicyError, PolicyLoadError, POLICY_ERROR_CODES, isPolicyError, type PolicyErrorCode } from './errors.js';
-export { loadRegistry, decodeText, type Registry, type LoadedRelyingParty, type LoadedRuleSet } from './registry.js';
+export { decodeText } from '../text/index.js';
+export { loadRegistry, type Registry, type LoadedRelyingParty, type LoadedRuleSet } from './registry.js';
 export { parseFarmSettings, DEFAULT_ACCEPTANCE_RULES, type FarmSettings } from './farm-settings.js';
 export { parseRelyingPartyConfig, type RelyingPartyConfig } from './relying-party-config.js';
 export {

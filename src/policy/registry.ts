@@ -9,6 +9,7 @@ import { compileAccessControlPolicy, type CompiledAccessControlPolicy } from './
 import { PolicyLoadError } from './errors.js';
 import { parseFarmSettings, type FarmSettings } from './farm-settings.js';
 import { parseRelyingPartyConfig } from './relying-party-config.js';
+import { decodeText, normalizeTextBytes } from '../text/index.js';
 
 export interface LoadedRuleSet {
   /** Path shown in diagnostics. */
@@ -56,13 +57,6 @@ async function readOptional(path: string): Promise<Buffer | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-/** Rule files may come from Windows tools: drop a UTF-8 BOM, decode UTF-16 LE with BOM. */
-export function decodeText(bytes: Buffer): string {
-  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
-  const text = bytes.toString('utf8');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**
@@ -141,7 +135,7 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
       if (bytes === undefined) problems.push(`${shown(farmPath)}: trustedDeviceIssuers file ${shown(abs)} not found`);
       else {
         remember(`ca:${ca}`, bytes);
-        trustedIssuerCertificates.push(bytes);
+        trustedIssuerCertificates.push(normalizeTextBytes(bytes));
       }
     }
     if (trustedIssuerCertificates.length > 0) {
@@ -158,7 +152,7 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
       else {
         remember(`saml:${file}`, bytes);
         try {
-          samlTrustedSigners.push(...loadTrustedSigners([{ where: shown(abs), bytes }]));
+          samlTrustedSigners.push(...loadTrustedSigners([{ where: shown(abs), bytes: normalizeTextBytes(bytes) }]));
         } catch (error) {
           problems.push(`${shown(farmPath)}: samlTrustedSigners: ${(error as Error).message}`);
         }

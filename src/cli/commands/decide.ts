@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { openDirectory, type DeviceDirectory } from '../../directory/index.js';
 import { makeClaim, type Claim } from '../../language/index.js';
@@ -11,6 +10,7 @@ import {
   type DevicePresentation,
   type Logger,
 } from '../../policy/index.js';
+import { readTextFile } from '../../text/index.js';
 import { parseCommandArgs } from '../args.js';
 import { DEVICE_OPTIONS, devicePresentationFromFlags } from '../device-flags.js';
 import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags, type DirectoryFlags } from '../directory-flags.js';
@@ -155,7 +155,7 @@ export function requestFromBody(body: unknown, where: string): DecisionRequest {
 
 async function readText(file: string, io: CliIO, flag: string): Promise<string> {
   try {
-    return await readFile(resolve(io.cwd, file), 'utf8');
+    return await readTextFile(resolve(io.cwd, file));
   } catch (error) {
     throw new RejectedInputError(`${flag} ${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }

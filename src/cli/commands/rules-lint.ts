@@ -1,6 +1,7 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { compileRuleSet, formatDiagnostic, type Diagnostic } from '../../language/index.js';
+import { readTextFile } from '../../text/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT_OK, EXIT_REJECTED, RejectedInputError, UsageError, type Command } from '../io.js';
 
@@ -53,7 +54,7 @@ export const rulesLintCommand: Command = {
     const sources = new Map<string, string>();
     for (const file of files) {
       const shown = displayPath(file, io.cwd);
-      const source = await readFile(file, 'utf8');
+      const source = await readTextFile(file);
       sources.set(shown, source);
       // No attributeStores list here: lint cannot know the farm's stores, so unknown stores are not errors.
       const { diagnostics } = compileRuleSet(source, { file: shown, lenient: values.lenient === true, warnHttpsClaimTypes: true });
