@@ -180,7 +180,7 @@ function compileCustomPolicy(
   if (problems.length > 0) return { problems };
   const resolve = (v: ValueRef): readonly string[] => ('literal' in v ? [v.literal] : (values.get(v.parameter) ?? []));
   const rules: AcpRule[] = policy.template.rules.map((r) => ({
-    description: describeRuleTemplate(r),
+    description: describeRuleTemplate(r, resolve),
     conditions: r.conditions.map((c) => instantiateCondition(c, resolve)),
     exceptions: r.exceptions.map((c) => instantiateCondition(c, resolve)),
     requireMfa: r.requireMfa,

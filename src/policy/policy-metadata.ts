@@ -295,7 +295,8 @@ export function parsePolicyMetadata(xml: string): { policy?: PolicyTemplate; pro
 }
 
 /** The AD FS editor's wording, for reasons and traces. */
-export function describeRuleTemplate(rule: RuleTemplate): string {
+export function describeRuleTemplate(rule: RuleTemplate, resolve?: (v: ValueRef) => readonly string[]): string {
+  const describeCondition = (c: ConditionTemplate): string => describeConditionWith(c, resolve);
   const parts = rule.conditions.map(describeCondition);
   if (parts.length === 0) parts.push('users');
   let text = `permit ${parts.join(' and ')}`;
@@ -304,11 +305,8 @@ export function describeRuleTemplate(rule: RuleTemplate): string {
   return text;
 }
 
-function valueText(v: ValueRef): string {
-  return 'literal' in v ? v.literal : `{${v.parameter}}`;
-}
-
-function describeCondition(c: ConditionTemplate): string {
+function describeConditionWith(c: ConditionTemplate, resolve?: (v: ValueRef) => readonly string[]): string {
+  const valueText = (v: ValueRef): string => ('literal' in v ? v.literal : resolve !== undefined ? resolve(v).join(' or ') : `{${v.parameter}}`);
   switch (c.kind) {
     case 'always':
       return 'everyone';
