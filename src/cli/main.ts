@@ -36,7 +36,7 @@ ${Object.entries(SUMMARIES)
   .join('\n')}
 
 Run "devicegate <command> --help" for a command's options.
-Exit codes: 0 success, 1 rejected input, 2 usage error, 3 not found (device).
+Exit codes: 0 success, 1 rejected input (a device not found included), 2 usage error.
 `;
 
 function resolveCommand(argv: readonly string[]): { key: string; rest: readonly string[] } | undefined {

@@ -14,6 +14,7 @@ import {
 import { readTextFile } from '../../text/index.js';
 import { parseCommandArgs } from '../args.js';
 import { DEVICE_OPTIONS, devicePresentationFromFlags } from '../device-flags.js';
+import type { CliErrorCode } from '../errors.js';
 import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags, type DirectoryFlags } from '../directory-flags.js';
 import { EXIT_OK, EXIT_REJECTED, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
 
@@ -197,7 +198,7 @@ function formatDecision(d: Decision): string {
 
 function errorObject(error: unknown): { code: string; message: string; field?: string } {
   const e = error as { code?: unknown; message?: unknown; field?: unknown };
-  const code = typeof e.code === 'string' && e.code.startsWith('DG_ERR_') ? e.code : 'DG_ERR_CLI_INVALID_INPUT';
+  const code: string = typeof e.code === 'string' && e.code.startsWith('DG_ERR_') ? e.code : ('DG_ERR_CLI_INVALID_INPUT' satisfies CliErrorCode);
   return { code, message: typeof e.message === 'string' ? e.message : String(error), ...(typeof e.field === 'string' ? { field: e.field } : {}) };
 }
 
