@@ -1,5 +1,5 @@
 import { DEVICE_CLAIM_TYPES, MULTIPLE_AUTHN, REQUEST_CLAIM_TYPES, type Claim } from '../claims/index.js';
-import { describeRuleTemplate, instantiateCondition, type PolicyTemplate, type ValueRef } from './policy-metadata.js';
+import { describeRuleTemplate, instantiateCondition, SID_RE, type PolicyTemplate, type ValueRef } from './policy-metadata.js';
 
 /**
  * The AD FS 2016+ built-in access control policies (reference adfs-claim-rules.md §3.2) as data,
@@ -88,7 +88,6 @@ export const BUILT_IN_POLICIES: ReadonlyMap<string, { readonly needsGroups: bool
   ['Permit specific group', { needsGroups: true, build: (sids) => [rule('permit members of the group', [{ kind: 'groups', sids }])] }],
 ]);
 
-const SID_RE = /^S-1-\d+(-\d+)+$/i;
 
 /** A policy defined in rules/access-control-policies/ (AD FS PolicyMetadata, parsed). */
 export interface CustomAccessControlPolicy {

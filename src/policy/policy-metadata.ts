@@ -48,6 +48,8 @@ const GROUP_TYPES = new Set(['GroupMembershipCondition', 'GroupCondition']);
 const DEVICE_TYPES = new Set(['DeviceTrustCondition', 'DeviceTrustLevelCondition', 'DeviceCondition']);
 const DEVICE_LEVELS = new Set(['authenticated', 'managed', 'compliant']);
 const PARAMETER_RE = /^\{([A-Za-z][A-Za-z0-9_]*)\}$/;
+/** A SID as group claims carry it (S-1-5-21-...). */
+export const SID_RE = /^S-1-\d+(-\d+)+$/i;
 const IP_RE = /^[0-9a-f:.]+(\/\d+|-[0-9a-f:.]+)?$/i;
 const MAX_BYTES = 256 * 1024;
 
@@ -220,6 +222,11 @@ export function parsePolicyMetadata(xml: string): { policy?: PolicyTemplate; pro
           const list = values(el, true) ?? [];
           if (list.length === 0) {
             at(el, `${type} without a group`);
+            return undefined;
+          }
+          const notSid = list.find((v) => 'literal' in v && !SID_RE.test(v.literal));
+          if (notSid !== undefined && 'literal' in notSid) {
+            at(el, `group "${notSid.literal}" is not a SID (devicegate compares the groupsid claims, S-1-5-21-...)`);
             return undefined;
           }
           return { kind: 'groups', values: list };

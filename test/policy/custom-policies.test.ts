@@ -101,6 +101,11 @@ const ERRORS: ErrorCase[] = [
     xml: policyMetadata([{ conditions: [], exceptions: [groups(BLOCKED)] }]),
     expect: { line: 4, column: 5, message: /a <Rule> without conditions/ },
   },
+  {
+    name: 'a group given by name (devicegate compares SIDs)',
+    xml: policyMetadata([{ conditions: [groups('CONTOSO\\Payroll Blocked')] }]),
+    expect: { line: 6, column: 9, message: /group "CONTOSO\\Payroll Blocked" is not a SID/ },
+  },
   { name: 'not XML', xml: '<PolicyMetadata', expect: { line: 1, column: 1, message: /not well-formed XML/ } },
   { name: 'another root element', xml: '<Policy xmlns="urn:x"/>', expect: { line: 1, column: 1, message: /root element must be <PolicyMetadata/ } },
   {
