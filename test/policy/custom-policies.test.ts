@@ -2,7 +2,7 @@ import t from 'tap';
 import { makeClaim, REQUEST_CLAIM_TYPES as R, MULTIPLE_AUTHN, type Claim } from '../../src/claims/index.js';
 import { createDecisionEngine, loadRegistry, parsePolicyMetadata, PolicyLoadError, type DecisionRequest } from '../../src/policy/index.js';
 import { always, claim, deviceTrust, groups, location, mfa, policyMetadata, raw } from './adfs-exports.js';
-import { device, groupSid, now, openFixtureDirectory, rp, tempRules, user, userClaims } from './helpers.js';
+import { device, groupSid, now, openFixtureDirectory, rp, RULES, tempRules, user, userClaims } from './helpers.js';
 
 const BLOCKED = groupSid('Payroll Blocked');
 const UPN = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn';
@@ -146,4 +146,12 @@ t.test('the loader reports policy problems with file:line:col (and lint prints t
   t.match(all, /relying-parties\/hr\/relying-party\.json:1:\d+: error: access control policy parameter "Other" is not used by "Contoso MFA for a group"/);
   t.match(all, /GroupParameter value "CONTOSO\\\\Payroll Blocked" is not a SID/);
   t.match(all, /relying-parties\/ip\/relying-party\.json:1:\d+: error: unknown access control policy "MsId Block Off Corp and VPN"/);
+});
+
+t.test('the sample custom policy in rules/ loads', async (t) => {
+  const reg = await loadRegistry(RULES);
+  const sample = reg.customPolicies.get('Contoso device access');
+  t.ok(sample, 'rules/access-control-policies/contoso-device-access');
+  t.equal(sample?.template.rules.length, 3);
+  t.same(sample?.template.rules[2]?.exceptions, [{ kind: 'groups', values: [{ literal: BLOCKED }] }]);
 });
