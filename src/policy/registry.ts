@@ -230,20 +230,17 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
     const rel = (name: string): string => `relying-parties/${slug}/${name}`;
     const configPath = join(dir, 'relying-party.json');
     const configBytes = await readOptional(configPath);
-    if (configBytes === undefined) {
-      problem(configPath, 'file not found');
-      continue;
-    }
-    remember(rel('relying-party.json'), configBytes);
-    const json = readJson(configPath, configBytes);
-    if (json === undefined) continue;
-    const { config, problems: configProblems } = parseRelyingPartyConfig(json.value);
-    json.report(configProblems);
+    if (configBytes === undefined) problem(configPath, 'file not found');
+    else remember(rel('relying-party.json'), configBytes);
+    const json = configBytes !== undefined ? readJson(configPath, configBytes) : undefined;
+    const parsedConfig = json !== undefined ? parseRelyingPartyConfig(json.value) : undefined;
+    if (json !== undefined && parsedConfig !== undefined) json.report(parsedConfig.problems);
+    const config = parsedConfig?.config;
 
     const authzPath = join(dir, 'authorization.rules');
     const hasAuthz = (await readOptional(authzPath)) !== undefined;
     let accessControlPolicy: CompiledAccessControlPolicy | undefined;
-    if (config?.accessControlPolicy !== undefined) {
+    if (json !== undefined && config?.accessControlPolicy !== undefined) {
       if (hasAuthz) {
         json.report([{ path: ['accessControlPolicy'], at: 'key', message: 'authorization.rules and accessControlPolicy are mutually exclusive (as in AD FS); remove one' }]);
       }
@@ -256,7 +253,8 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
     const authorization = hasAuthz ? await compileFile(authzPath, rel('authorization.rules'), true) : undefined;
     const additionalAuthentication = await compileFile(join(dir, 'additional-authentication.rules'), rel('additional-authentication.rules'), false);
     const issuance = await compileFile(join(dir, 'issuance.rules'), rel('issuance.rules'), false);
-    if (config === undefined) continue;
+    // The rule files are checked even when relying-party.json is broken: every problem of every file.
+    if (config === undefined || json === undefined) continue;
 
     const summary: RelyingPartySummary = {
       id: config.identifiers[0]!,

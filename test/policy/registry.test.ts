@@ -60,6 +60,16 @@ const CASES: LoadCase[] = [
     expect: [/issuance\.rules:1:\d+: error/],
   },
   { name: 'relying-party.json not JSON', files: { 'relying-parties/a/relying-party.json': '{' }, expect: [/a\/relying-party\.json:1:2: error: not valid JSON/] },
+  {
+    name: 'a broken relying-party.json does not hide its rule files',
+    files: { 'relying-parties/a/relying-party.json': '{', 'relying-parties/a/authorization.rules': BROKEN_RULE },
+    expect: [/a\/relying-party\.json:1:2: error: not valid JSON/, /a\/authorization\.rules:5:\d+: error /],
+  },
+  {
+    name: 'JSON problems at the offending key or value',
+    files: { 'farm.json': '{\n  "attributeStores": ["Active Directory", "SQL"]\n}', 'relying-parties/a/relying-party.json': '{\n  "name": "A",\n  "identifiers": ["urn:a"],\n  "mode": "enforce-ish"\n}' },
+    expect: [/farm\.json:2:43: error: unknown attribute store "SQL"/, /a\/relying-party\.json:4:11: error: "mode" must be "enforce" or "reportOnly"/],
+  },
   { name: 'relying-party.json missing', files: { 'relying-parties/a/relying-party.json': null }, expect: [/a\/relying-party\.json: file not found/] },
   {
     name: 'relying-party.json field errors',
