@@ -7,7 +7,7 @@ import { loadTrustedSigners, type TrustedSigner } from '../saml/index.js';
 import type { RelyingPartySummary } from './decision-types.js';
 import { compileAccessControlPolicy, type CompiledAccessControlPolicy, type CustomAccessControlPolicy } from './access-control-policies.js';
 import { loadCustomPolicies } from './custom-policies.js';
-import { parseJsonWithPositions, type JsonIssue } from './json-position.js';
+import { parseJsonWithPositions, type JsonIssue, type JsonPath } from './json-position.js';
 import { loadProblem, type LoadProblem } from './load-problem.js';
 import { PolicyLoadError } from './errors.js';
 import { parseFarmSettings, type FarmSettings } from './farm-settings.js';
@@ -142,11 +142,14 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
   let farm: FarmSettings | undefined;
   const farmPath = join(root, 'farm.json');
   const farmBytes = await readOptional(farmPath);
+  /** A problem with what a farm.json key names (a certificate file ...), shown at that key's value. */
+  let farmAt = (_path: JsonPath, message: string): void => problem(farmPath, message);
   if (farmBytes === undefined) farm = parseFarmSettings({}).settings;
   else {
     remember('farm.json', farmBytes);
     const json = readJson(farmPath, farmBytes);
     if (json !== undefined) {
+      farmAt = (path, message) => json.report([{ path, message }]);
       const parsed = parseFarmSettings(json.value);
       json.report(parsed.problems);
       farm = parsed.settings;
@@ -185,10 +188,10 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
   let acceptance: LoadedRuleSet | undefined;
   let globalAdditionalAuthentication: LoadedRuleSet | undefined;
   if (farm !== undefined) {
-    for (const ca of farm.trustedDeviceIssuers) {
+    for (const [i, ca] of farm.trustedDeviceIssuers.entries()) {
       const abs = resolve(root, ca);
       const bytes = await readOptional(abs);
-      if (bytes === undefined) problem(farmPath, `trustedDeviceIssuers file ${shown(abs)} not found`);
+      if (bytes === undefined) farmAt(['trustedDeviceIssuers', i], `trustedDeviceIssuers file ${shown(abs)} not found`);
       else {
         remember(`ca:${ca}`, bytes);
         trustedIssuerCertificates.push(normalizeTextBytes(bytes));
@@ -198,19 +201,19 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
       try {
         buildIssuerTrust(trustedIssuerCertificates);
       } catch (error) {
-        problem(farmPath, `trustedDeviceIssuers: ${(error as Error).message}`);
+        farmAt(['trustedDeviceIssuers'], `trustedDeviceIssuers: ${(error as Error).message}`);
       }
     }
-    for (const file of farm.samlTrustedSigners ?? []) {
+    for (const [i, file] of (farm.samlTrustedSigners ?? []).entries()) {
       const abs = resolve(root, file);
       const bytes = await readOptional(abs);
-      if (bytes === undefined) problem(farmPath, `samlTrustedSigners file ${shown(abs)} not found`);
+      if (bytes === undefined) farmAt(['samlTrustedSigners', i], `samlTrustedSigners file ${shown(abs)} not found`);
       else {
         remember(`saml:${file}`, bytes);
         try {
           samlTrustedSigners.push(...loadTrustedSigners([{ where: shown(abs), bytes: normalizeTextBytes(bytes) }]));
         } catch (error) {
-          problem(farmPath, `samlTrustedSigners: ${(error as Error).message}`);
+          farmAt(['samlTrustedSigners', i], `samlTrustedSigners: ${(error as Error).message}`);
         }
       }
     }
