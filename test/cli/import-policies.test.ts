@@ -123,3 +123,28 @@ t.test('a trust on a policy devicegate cannot evaluate is skipped with the posit
   t.match(r.err, /skipped "Google Cloud Console":\n {2}trust "Google Cloud Console": access-control-policies\/msid-block-off-corp-and-vpn\/policy-metadata\.xml:6:9: error: location "205\.143\.204\.1-205\.143\.205\.250" is an IP range/);
   t.same(readdirSync(join(dir, 'rules')).sort(), ['farm.json', 'relying-parties'], 'nothing of the skipped trust is written');
 });
+
+t.test('import --policies alone; PolicyMetadata as plain XML text; a policy devicegate cannot evaluate is skipped', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'dg-import-acp-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const ip = policyMetadata([{ conditions: [location('10.0.0.0/8')] }]);
+  const policies = [
+    policyExport({ Name: 'Contoso device policy', PolicyMetadata: DEVICE_POLICY }),
+    policyExport({ Name: 'Corp IPs only', PolicyMetadata: policyObject(ip, '...') }),
+  ];
+  await writeFile(join(dir, 'policies.json'), utf16le(powershellJson(policies)));
+  const out = join(dir, 'rules');
+  const r = await runCapture(['import', '--policies', join(dir, 'policies.json'), '--out', out]);
+  t.equal(r.code, 1, 'a skipped policy makes the exit code 1');
+  t.match(r.out, /imported policy "Contoso device policy"/);
+  t.match(r.err, /skipped "Corp IPs only":\n {2}policy "Corp IPs only": access-control-policies\/corp-ips-only\/policy-metadata\.xml:6:9: error: location "10\.0\.0\.0\/8" is an IP range/);
+  t.match(r.out, /0 imported, 0 skipped; policies: 1 imported, 1 skipped/);
+  t.equal(readFileSync(join(out, 'access-control-policies/contoso-device-policy/policy-metadata.xml'), 'utf8'), `${DEVICE_POLICY.replace(/\r\n/g, '\n')}\n`, 'the XML as AD FS wrote it, with LF');
+  t.equal((await runCapture(['rules', 'lint', out])).code, 0);
+  // The tree now has the policy: a trusts export without ResultantPolicy can reference it by name.
+  const trusts = [trustExport({ Name: 'Portal', Identifier: ['urn:portal'], AccessControlPolicyName: 'Contoso device policy' })];
+  await writeFile(join(dir, 'trusts.json'), utf16le(powershellJson(trusts)));
+  const second = await runCapture(['import', join(dir, 'trusts.json'), '--out', out]);
+  t.equal(second.code, 0, second.err);
+  t.equal((await decide(out, 'urn:portal', ['--thumbprint', device('hybrid-compliant').thumbprint])).decision, 'permit');
+});
