@@ -23,7 +23,7 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   'rules lint': 'parse and validate rule files or whole rules/ trees',
   'rules eval': 'run one rule set over an input claim set',
   'rules fmt': 'rewrite rule files in canonical form',
-  import: 'import a Get-AdfsRelyingPartyTrust | ConvertTo-Json export into the rules/ layout',
+  import: 'import Get-AdfsRelyingPartyTrust (and Get-AdfsAccessControlPolicy) exports into the rules/ layout',
 };
 
 export const TOP_HELP = `devicegate: device-based conditional access decisions for AD FS relying parties
