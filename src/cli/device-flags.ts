@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { normalizeTextBytes } from '../text/index.js';
 import type { DevicePresentation } from '../policy/index.js';
 import { RejectedInputError } from './io.js';
 
@@ -21,7 +22,7 @@ export async function devicePresentationFromFlags(flags: DeviceFlags, cwd: strin
   if (flags.cert !== undefined) {
     let bytes: Buffer;
     try {
-      bytes = await readFile(resolve(cwd, flags.cert));
+      bytes = normalizeTextBytes(await readFile(resolve(cwd, flags.cert)));
     } catch (error) {
       throw new RejectedInputError(`--cert ${flags.cert}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }

@@ -1,3 +1,5 @@
+import type { CliErrorCode } from './errors.js';
+
 /** What a command may touch. Tests pass their own; main.ts passes the process's. */
 export interface CliIO {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -11,16 +13,16 @@ export interface CliIO {
 export const EXIT_OK = 0;
 export const EXIT_REJECTED = 1;
 export const EXIT_USAGE = 2;
-export const EXIT_NOT_FOUND = 3;
 
 /** Thrown for a usage error: main prints the message and the command's help hint, exits 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Thrown for a rejected input: main prints the one-line reason, exits 1. */
+/** Thrown for a rejected input: main prints the one-line reason, exits 1 (`decide --batch` reports its code per line). */
 export class RejectedInputError extends Error {
   override readonly name = 'RejectedInputError';
+  readonly code: CliErrorCode = 'DG_ERR_CLI_INVALID_INPUT';
 }
 
 export type CommandRun = (argv: readonly string[], io: CliIO) => Promise<number>;

@@ -25,7 +25,7 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   'rules lint': 'parse and validate rule files or whole rules/ trees',
   'rules eval': 'run one rule set over an input claim set',
   'rules fmt': 'rewrite rule files in canonical form',
-  import: 'import a Get-AdfsRelyingPartyTrust | ConvertTo-Json export into the rules/ layout',
+  import: 'import Get-AdfsRelyingPartyTrust (and Get-AdfsAccessControlPolicy) exports into the rules/ layout',
   inventory: 'devices and WHfB keys as device writeback left them, with findings',
   'whfb check': 'Windows Hello for Business hybrid certificate trust prerequisites for one user',
 };
@@ -40,7 +40,7 @@ ${Object.entries(SUMMARIES)
   .join('\n')}
 
 Run "devicegate <command> --help" for a command's options.
-Exit codes: 0 success, 1 rejected input, 2 usage error, 3 not found (device).
+Exit codes: 0 success, 1 rejected input (a device not found included), 2 usage error.
 `;
 
 function resolveCommand(argv: readonly string[]): { key: string; rest: readonly string[] } | undefined {

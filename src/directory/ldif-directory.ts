@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readTextFile } from '../text/index.js';
 import { resolve } from 'node:path';
 import type { DeviceDirectory, DeviceQuery, DeviceRecord, DirectoryHealth, DirectoryStats } from './device-record.js';
 import { decodeDevice, valueToString } from './decode-device.js';
@@ -145,7 +145,7 @@ export class LdifDirectory implements DeviceDirectory {
 export async function openLdifDirectory(path: string, cwd: string = process.cwd()): Promise<LdifDirectory> {
   let text: string;
   try {
-    text = await readFile(resolve(cwd, path), 'utf8');
+    text = await readTextFile(resolve(cwd, path));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'read error';
     throw new DirectoryError('DG_ERR_DIRECTORY_LDIF', `${path}: cannot read the LDIF file (${code})`);

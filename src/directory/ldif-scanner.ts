@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { decodeDevice } from './decode-device.js';
 import { DEVICE_REGISTRATION_SERVICE_RDN } from './device-attributes.js';
 import {
   DEFAULT_PAGE_SIZE, toScannedUser, type DirectoryNaming, type DirectoryScanner, type ScannedDevice, type ScannedUser, type UserLookup,
 } from './directory-scanner.js';
+import { readTextFile } from '../text/index.js';
 import { DirectoryError } from './errors.js';
 import { guidToBytes } from './guid-codec.js';
 import { parseLdif, type LdifEntry } from './parse-ldif.js';
@@ -86,7 +86,7 @@ export class LdifScanner implements DirectoryScanner {
 export async function openLdifScanner(path: string, cwd: string = process.cwd()): Promise<LdifScanner> {
   let text: string;
   try {
-    text = await readFile(resolve(cwd, path), 'utf8');
+    text = await readTextFile(resolve(cwd, path));
   } catch (error) {
     throw new DirectoryError('DG_ERR_DIRECTORY_LDIF', `${path}: cannot read the LDIF file (${(error as NodeJS.ErrnoException).code ?? 'read error'})`);
   }

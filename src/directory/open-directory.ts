@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { normalizeTextBytes } from '../text/index.js';
 import { resolve } from 'node:path';
 import type { DeviceDirectory } from './device-record.js';
 import { DirectoryError } from './errors.js';
@@ -87,7 +88,7 @@ export async function ldapConnectionSettings(options: DirectoryOptions): Promise
   let ca: Buffer[] | undefined;
   if (options.caFile !== undefined) {
     try {
-      ca = [await readFile(resolve(cwd, options.caFile))];
+      ca = [normalizeTextBytes(await readFile(resolve(cwd, options.caFile)))];
     } catch (error) {
       throw config(`${options.caFile}: cannot read the CA file (${(error as NodeJS.ErrnoException).code ?? 'read error'})`, 'caFile');
     }

@@ -1,4 +1,5 @@
 import { DEVICE_CLAIM_TYPES, MULTIPLE_AUTHN, REQUEST_CLAIM_TYPES, type Claim } from '../claims/index.js';
+import { describeRuleTemplate, instantiateCondition, SID_RE, type PolicyTemplate, type ValueRef } from './policy-metadata.js';
 
 /**
  * The AD FS 2016+ built-in access control policies (reference adfs-claim-rules.md §3.2) as data,
@@ -12,7 +13,9 @@ export type AcpCondition =
   | { readonly kind: 'deviceTrust'; readonly level: 'authenticated' | 'managed' | 'compliant' }
   | { readonly kind: 'claim'; readonly type: string; readonly values: readonly string[] }
   /** The relying party is the device registration service (identifier urn:ms-drs:...). */
-  | { readonly kind: 'deviceRegistration' };
+  | { readonly kind: 'deviceRegistration' }
+  /** Several values of one condition in a custom policy ("from 'intranet' or 'extranet'"): OR. */
+  | { readonly kind: 'any'; readonly of: readonly AcpCondition[] };
 
 export interface AcpRule {
   readonly description: string;
@@ -85,16 +88,35 @@ export const BUILT_IN_POLICIES: ReadonlyMap<string, { readonly needsGroups: bool
   ['Permit specific group', { needsGroups: true, build: (sids) => [rule('permit members of the group', [{ kind: 'groups', sids }])] }],
 ]);
 
-const SID_RE = /^S-1-\d+(-\d+)+$/i;
 
-/** Validates the name and parameters; returns the problems as messages (empty = fine). */
+/** A policy defined in rules/access-control-policies/ (AD FS PolicyMetadata, parsed). */
+export interface CustomAccessControlPolicy {
+  readonly name: string;
+  /** Where it is defined (shown in messages). */
+  readonly file: string;
+  readonly template: PolicyTemplate;
+}
+
+function parameterList(raw: unknown): unknown[] | undefined {
+  return typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : undefined;
+}
+
+/** Validates the name and parameters (built-in or custom policy); returns the problems as messages (empty = fine). */
 export function compileAccessControlPolicy(
   name: string,
   parameters: Readonly<Record<string, unknown>> | undefined,
+  custom: ReadonlyMap<string, CustomAccessControlPolicy> = new Map(),
 ): { policy?: CompiledAccessControlPolicy; problems: string[] } {
+  const own = custom.get(name);
+  if (own !== undefined) return compileCustomPolicy(own, parameters);
   const template = BUILT_IN_POLICIES.get(name);
   if (template === undefined) {
-    return { problems: [`unknown access control policy "${name}" (built-in policies: ${[...BUILT_IN_POLICIES.keys()].map((n) => `"${n}"`).join(', ')})`] };
+    const customNames = [...custom.keys()].map((n) => `"${n}"`);
+    return {
+      problems: [
+        `unknown access control policy "${name}" (built-in policies: ${[...BUILT_IN_POLICIES.keys()].map((n) => `"${n}"`).join(', ')}; ${customNames.length > 0 ? `defined in access-control-policies/: ${customNames.join(', ')}` : 'none defined in access-control-policies/'})`,
+      ],
+    };
   }
   const problems: string[] = [];
   let sids: string[] = [];
@@ -103,7 +125,7 @@ export function compileAccessControlPolicy(
   }
   const raw = parameters?.['GroupParameter'];
   if (template.needsGroups) {
-    const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : undefined;
+    const list = parameterList(raw);
     if (list === undefined || list.length === 0) {
       problems.push(`access control policy "${name}" needs parameter GroupParameter (one or more group SIDs)`);
     } else {
@@ -118,6 +140,51 @@ export function compileAccessControlPolicy(
   if (problems.length > 0) return { problems };
   sids = [...new Set(sids)];
   return { policy: { name, rules: template.build(sids) }, problems };
+}
+
+function compileCustomPolicy(
+  policy: CustomAccessControlPolicy,
+  parameters: Readonly<Record<string, unknown>> | undefined,
+): { policy?: CompiledAccessControlPolicy; problems: string[] } {
+  const problems: string[] = [];
+  const declared = new Set(policy.template.parameters);
+  const groupParameters = new Set<string>();
+  for (const r of policy.template.rules) {
+    for (const c of [...r.conditions, ...r.exceptions]) {
+      if (c.kind === 'groups') for (const v of c.values) if ('parameter' in v) groupParameters.add(v.parameter);
+    }
+  }
+  for (const key of Object.keys(parameters ?? {})) {
+    if (!declared.has(key)) {
+      problems.push(
+        `access control policy parameter "${key}" is not used by "${policy.name}" (${declared.size > 0 ? `its parameters: ${[...declared].join(', ')}` : 'it takes no parameters'})`,
+      );
+    }
+  }
+  const values = new Map<string, string[]>();
+  for (const key of declared) {
+    const list = parameterList(parameters?.[key]);
+    if (list === undefined || list.length === 0) {
+      problems.push(`access control policy "${policy.name}" needs parameter ${key}${groupParameters.has(key) ? ' (one or more group SIDs)' : ''}`);
+      continue;
+    }
+    const ok: string[] = [];
+    for (const value of list) {
+      if (typeof value !== 'string' || value.trim() === '') problems.push(`${key} value ${JSON.stringify(value)} is not a non-empty string`);
+      else if (groupParameters.has(key) && !SID_RE.test(value.trim())) problems.push(`${key} value ${JSON.stringify(value)} is not a SID (S-1-5-21-...)`);
+      else ok.push(value.trim());
+    }
+    values.set(key, ok);
+  }
+  if (problems.length > 0) return { problems };
+  const resolve = (v: ValueRef): readonly string[] => ('literal' in v ? [v.literal] : (values.get(v.parameter) ?? []));
+  const rules: AcpRule[] = policy.template.rules.map((r) => ({
+    description: describeRuleTemplate(r, resolve),
+    conditions: r.conditions.map((c) => instantiateCondition(c, resolve)),
+    exceptions: r.exceptions.map((c) => instantiateCondition(c, resolve)),
+    requireMfa: r.requireMfa,
+  }));
+  return { policy: { name: policy.name, rules }, problems };
 }
 
 export interface AcpContext {
@@ -163,6 +230,8 @@ export function conditionHolds(condition: AcpCondition, ctx: AcpContext): boolea
     }
     case 'deviceRegistration':
       return ctx.relyingPartyIdentifiers.some((id) => id.toLowerCase().startsWith('urn:ms-drs:'));
+    case 'any':
+      return condition.of.some((c) => conditionHolds(c, ctx));
   }
 }
 

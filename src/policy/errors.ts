@@ -1,3 +1,5 @@
+import type { LoadProblem } from './load-problem.js';
+
 /** Every error code the policy folder raises, with the HTTP status it maps to. */
 export const POLICY_ERROR_CODES = {
   /** rules/ cannot be loaded: a rule file does not compile, a JSON file is invalid, a setting is wrong. */
@@ -39,12 +41,15 @@ export class PolicyError extends Error {
 export class PolicyLoadError extends PolicyError {
   override readonly name = 'PolicyLoadError';
   readonly diagnostics: readonly string[];
+  /** Every problem (errors and warnings) with file, line and column where the file has positions. */
+  readonly problems: readonly LoadProblem[];
 
-  constructor(diagnostics: readonly string[]) {
+  constructor(diagnostics: readonly string[], problems: readonly LoadProblem[] = []) {
     const first = diagnostics[0] ?? 'unknown error';
     const more = diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : '';
     super('DG_ERR_POLICY_LOAD', `rules could not be loaded: ${first}${more}`);
     this.diagnostics = diagnostics;
+    this.problems = problems;
   }
 }
 

@@ -1,3 +1,5 @@
+import type { JsonIssue, JsonPath } from './json-position.js';
+
 /** farm.json: every key optional, so `{}` is valid (design.md "rules/"). */
 export interface FarmSettings {
   /** CA certificate files (PEM or DER), relative to rules/ unless absolute. */
@@ -20,82 +22,87 @@ export interface FarmSettings {
 export const DEFAULT_ACCEPTANCE_RULES = 'claims-providers/active-directory.rules';
 export const KNOWN_ATTRIBUTE_STORES = ['Active Directory'] as const;
 
-const KEYS = new Set([
-  'trustedDeviceIssuers',
-  'acceptanceRules',
-  'additionalAuthenticationRules',
-  'claimMapping',
-  'maxInactiveDays',
-  'onDirectoryError',
-  'attributeStores',
-  'samlTrustedSigners',
-]);
+type Problem = (message: string, path?: JsonPath, at?: 'key' | 'value') => void;
+
+/**
+ * farm.json's keys, one row each: how a value is checked. Add a key here (and to FarmSettings and the
+ * settings object below); a key not in this table is an error ("unknown key"), so typos never pass.
+ */
+const FARM_KEYS: Readonly<Record<string, (value: unknown, problem: Problem) => void>> = {
+  trustedDeviceIssuers: (v, problem) => checkStrings(v, 'trustedDeviceIssuers', problem),
+  acceptanceRules: (v, problem) => checkPath(v, 'acceptanceRules', problem),
+  additionalAuthenticationRules: (v, problem) => checkPath(v, 'additionalAuthenticationRules', problem),
+  claimMapping: (v, problem) => {
+    if (!isRecord(v)) return problem('"claimMapping" must be an object', ['claimMapping']);
+    for (const key of Object.keys(v)) if (key !== 'trustTypeNames') problem(`unknown key "claimMapping.${key}"`, ['claimMapping', key], 'key');
+    const names = v['trustTypeNames'];
+    if (names !== undefined && typeof names !== 'boolean') problem('"claimMapping.trustTypeNames" must be true or false', ['claimMapping', 'trustTypeNames']);
+  },
+  maxInactiveDays: (v, problem) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) problem('"maxInactiveDays" must be a whole number of days >= 0 (0 = off)', ['maxInactiveDays']);
+  },
+  onDirectoryError: (v, problem) => {
+    if (v !== 'deny' && v !== 'error') problem('"onDirectoryError" must be "deny" or "error"', ['onDirectoryError']);
+  },
+  attributeStores: (v, problem) => {
+    if (!checkStrings(v, 'attributeStores', problem)) return;
+    (v as string[]).forEach((store, i) => {
+      if (!(KNOWN_ATTRIBUTE_STORES as readonly string[]).includes(store)) problem(`unknown attribute store "${store}" (known: "Active Directory")`, ['attributeStores', i]);
+    });
+  },
+  samlTrustedSigners: (v, problem) => checkStrings(v, 'samlTrustedSigners', problem),
+};
+
+function checkStrings(v: unknown, key: string, problem: Problem): boolean {
+  if (!Array.isArray(v)) {
+    problem(`"${key}" must be an array of non-empty strings`, [key]);
+    return false;
+  }
+  const bad = v.findIndex((s) => typeof s !== 'string' || s === '');
+  if (bad >= 0) {
+    problem(`"${key}" must be an array of non-empty strings`, [key, bad]);
+    return false;
+  }
+  return true;
+}
+
+function checkPath(v: unknown, key: string, problem: Problem): void {
+  if (typeof v !== 'string' || v === '') problem(`"${key}" must be a non-empty path string`, [key]);
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Validates parsed farm.json; problems are collected, one message each (the caller adds the file name). */
-export function parseFarmSettings(json: unknown): { settings?: FarmSettings; problems: string[] } {
-  const problems: string[] = [];
-  if (!isRecord(json)) return { problems: ['must be a JSON object'] };
-  for (const key of Object.keys(json)) if (!KEYS.has(key)) problems.push(`unknown key "${key}"`);
-
-  const strings = (key: string): string[] | undefined => {
-    const v = json[key];
-    if (v === undefined) return undefined;
-    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '')) {
-      problems.push(`"${key}" must be an array of non-empty strings`);
-      return undefined;
-    }
-    return v as string[];
+/** Validates parsed farm.json; every problem is collected with its JSON path (the caller adds file:line:col). */
+export function parseFarmSettings(json: unknown): { settings?: FarmSettings; problems: JsonIssue[] } {
+  const problems: JsonIssue[] = [];
+  const problem: Problem = (message, path = [], at) => {
+    problems.push({ message, path, ...(at !== undefined ? { at } : {}) });
   };
-  const path = (key: string): string | undefined => {
-    const v = json[key];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string' || v === '') {
-      problems.push(`"${key}" must be a non-empty path string`);
-      return undefined;
-    }
-    return v;
-  };
-
-  const trustedDeviceIssuers = strings('trustedDeviceIssuers') ?? [];
-  const acceptance = path('acceptanceRules');
-  const additional = path('additionalAuthenticationRules');
-  let trustTypeNames = false;
-  const mapping = json['claimMapping'];
-  if (mapping !== undefined) {
-    if (!isRecord(mapping)) problems.push('"claimMapping" must be an object');
-    else {
-      for (const key of Object.keys(mapping)) if (key !== 'trustTypeNames') problems.push(`unknown key "claimMapping.${key}"`);
-      const names = mapping['trustTypeNames'];
-      if (names !== undefined && typeof names !== 'boolean') problems.push('"claimMapping.trustTypeNames" must be true or false');
-      trustTypeNames = names === true;
-    }
-  }
-  const days = json['maxInactiveDays'];
-  if (days !== undefined && (typeof days !== 'number' || !Number.isInteger(days) || days < 0)) {
-    problems.push('"maxInactiveDays" must be a whole number of days >= 0 (0 = off)');
-  }
-  const onError = json['onDirectoryError'] ?? 'deny';
-  if (onError !== 'deny' && onError !== 'error') problems.push('"onDirectoryError" must be "deny" or "error"');
-  const stores = strings('attributeStores') ?? [...KNOWN_ATTRIBUTE_STORES];
-  const samlTrustedSigners = strings('samlTrustedSigners');
-  for (const s of stores) {
-    if (!(KNOWN_ATTRIBUTE_STORES as readonly string[]).includes(s)) problems.push(`unknown attribute store "${s}" (known: "Active Directory")`);
+  if (!isRecord(json)) return { problems: [{ message: 'must be a JSON object', path: [] }] };
+  for (const [key, value] of Object.entries(json)) {
+    const check = FARM_KEYS[key];
+    if (check === undefined) problem(`unknown key "${key}"`, [key], 'key');
+    else if (value !== undefined) check(value, problem);
   }
   if (problems.length > 0) return { problems };
+  const str = (key: string): string | undefined => json[key] as string | undefined;
+  const list = (key: string): string[] | undefined => json[key] as string[] | undefined;
+  const acceptance = str('acceptanceRules');
+  const additional = str('additionalAuthenticationRules');
+  const days = json['maxInactiveDays'] as number | undefined;
+  const samlTrustedSigners = list('samlTrustedSigners');
   return {
     settings: {
-      trustedDeviceIssuers,
+      trustedDeviceIssuers: list('trustedDeviceIssuers') ?? [],
       acceptanceRules: acceptance ?? DEFAULT_ACCEPTANCE_RULES,
       acceptanceRulesExplicit: acceptance !== undefined,
       ...(additional !== undefined ? { additionalAuthenticationRules: additional } : {}),
-      claimMapping: { trustTypeNames },
-      ...(typeof days === 'number' && days > 0 ? { maxInactiveDays: days } : {}),
-      onDirectoryError: onError as 'deny' | 'error',
-      attributeStores: stores,
+      claimMapping: { trustTypeNames: isRecord(json['claimMapping']) && json['claimMapping']['trustTypeNames'] === true },
+      ...(days !== undefined && days > 0 ? { maxInactiveDays: days } : {}),
+      onDirectoryError: (json['onDirectoryError'] as 'deny' | 'error' | undefined) ?? 'deny',
+      attributeStores: list('attributeStores') ?? [...KNOWN_ATTRIBUTE_STORES],
       ...(samlTrustedSigners !== undefined ? { samlTrustedSigners } : {}),
     },
     problems,

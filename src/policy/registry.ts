@@ -5,10 +5,14 @@ import { buildIssuerTrust } from '../certificate/index.js';
 import { compileRuleSet, formatDiagnostic, type CompiledRuleSet } from '../language/index.js';
 import { loadTrustedSigners, type TrustedSigner } from '../saml/index.js';
 import type { RelyingPartySummary } from './decision-types.js';
-import { compileAccessControlPolicy, type CompiledAccessControlPolicy } from './access-control-policies.js';
+import { compileAccessControlPolicy, type CompiledAccessControlPolicy, type CustomAccessControlPolicy } from './access-control-policies.js';
+import { loadCustomPolicies } from './custom-policies.js';
+import { parseJsonWithPositions, type JsonIssue, type JsonPath } from './json-position.js';
+import { loadProblem, type LoadProblem } from './load-problem.js';
 import { PolicyLoadError } from './errors.js';
 import { parseFarmSettings, type FarmSettings } from './farm-settings.js';
 import { parseRelyingPartyConfig } from './relying-party-config.js';
+import { decodeText, normalizeTextBytes } from '../text/index.js';
 
 export interface LoadedRuleSet {
   /** Path shown in diagnostics. */
@@ -40,6 +44,10 @@ export interface Registry {
   readonly relyingParties: readonly LoadedRelyingParty[];
   /** Exact identifier -> relying party. */
   readonly byIdentifier: ReadonlyMap<string, LoadedRelyingParty>;
+  /** Policies defined in access-control-policies/, by name. */
+  readonly customPolicies: ReadonlyMap<string, CustomAccessControlPolicy>;
+  /** Warnings of every file (rule diagnostics, policy metadata); lint prints them. */
+  readonly warnings: readonly LoadProblem[];
 }
 
 export interface LoadRegistryOptions {
@@ -47,27 +55,38 @@ export interface LoadRegistryOptions {
   readonly cwd?: string;
   /** Lenient language mode (documentation artifacts accepted with warnings). */
   readonly lenient?: boolean;
+  /** `rules lint`: also the warnings only a linter gives (https:// claim types ...). Never changes what loads. */
+  readonly lint?: boolean;
 }
 
 async function readOptional(path: string): Promise<Buffer | undefined> {
   try {
     return await readFile(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw error;
   }
 }
 
-/** Rule files may come from Windows tools: drop a UTF-8 BOM, decode UTF-16 LE with BOM. */
-export function decodeText(bytes: Buffer): string {
-  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
-  const text = bytes.toString('utf8');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+/** Subdirectories (not starting with '.') of dir, sorted; none when dir does not exist. */
+async function subdirectories(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+      .map((d) => d.name)
+      .sort();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw error;
+  }
 }
 
 /**
- * Reads and compiles a whole rules/ tree. Every problem in every file is collected; any problem
- * throws one PolicyLoadError listing them all (never a half-loaded registry).
+ * Reads and compiles a whole rules/ tree. Every problem in every file is collected (JSON and rule
+ * files with file:line:col); any error throws one PolicyLoadError listing them all (never a
+ * half-loaded registry). Warnings ride along on the registry (and on the error).
  */
 export async function loadRegistry(rulesDir: string, options: LoadRegistryOptions = {}): Promise<Registry> {
   const cwd = options.cwd ?? process.cwd();
@@ -76,55 +95,89 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
     const rel = relative(cwd, abs);
     return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
   };
-  const problems: string[] = [];
+  const found: LoadProblem[] = [];
+  const problem = (abs: string, message: string): void => {
+    found.push(loadProblem({ file: shown(abs), severity: 'error', message }));
+  };
   const hash = createHash('sha256');
   const remember = (rel: string, bytes: Buffer): void => {
     hash.update(rel).update('\0').update(bytes).update('\0');
+  };
+  /** Reads a JSON file; its problems are reported at file:line:col. undefined: unreadable or invalid. */
+  const readJson = (abs: string, bytes: Buffer): { value: unknown; report: (issues: readonly JsonIssue[], severity?: 'error' | 'warning') => void } | undefined => {
+    const text = decodeText(bytes);
+    const parsed = parseJsonWithPositions(text);
+    if (!parsed.ok) {
+      found.push(loadProblem({ file: shown(abs), ...parsed.position, severity: 'error', message: `not valid JSON (${parsed.message})` }));
+      return undefined;
+    }
+    return {
+      value: parsed.value,
+      report: (issues, severity = 'error') => {
+        for (const issue of issues) found.push(loadProblem({ file: shown(abs), ...parsed.locate(issue), severity, message: issue.message }));
+      },
+    };
+  };
+  const fail = (): never => {
+    const errors = found.filter((p) => p.severity === 'error');
+    throw new PolicyLoadError(
+      errors.map((p) => p.text),
+      found,
+    );
   };
 
   let rootStat;
   try {
     rootStat = await stat(root);
   } catch {
-    throw new PolicyLoadError([`${shown(root)}: rules directory does not exist`]);
+    problem(root, 'rules directory does not exist');
+    return fail();
   }
-  if (!rootStat.isDirectory()) throw new PolicyLoadError([`${shown(root)}: not a directory`]);
+  if (!rootStat.isDirectory()) {
+    problem(root, 'not a directory');
+    return fail();
+  }
 
   // farm.json (missing = all defaults)
   let farm: FarmSettings | undefined;
   const farmPath = join(root, 'farm.json');
   const farmBytes = await readOptional(farmPath);
-  if (farmBytes !== undefined) remember('farm.json', farmBytes);
-  let farmJson: unknown = {};
-  if (farmBytes !== undefined) {
-    try {
-      farmJson = JSON.parse(decodeText(farmBytes));
-    } catch (error) {
-      problems.push(`${shown(farmPath)}: not valid JSON (${(error as Error).message})`);
-      farmJson = undefined;
+  /** A problem with what a farm.json key names (a certificate file ...), shown at that key's value. */
+  let farmAt = (_path: JsonPath, message: string): void => problem(farmPath, message);
+  if (farmBytes === undefined) farm = parseFarmSettings({}).settings;
+  else {
+    remember('farm.json', farmBytes);
+    const json = readJson(farmPath, farmBytes);
+    if (json !== undefined) {
+      farmAt = (path, message) => json.report([{ path, message }]);
+      const parsed = parseFarmSettings(json.value);
+      json.report(parsed.problems);
+      farm = parsed.settings;
     }
-  }
-  if (farmJson !== undefined) {
-    const parsed = parseFarmSettings(farmJson);
-    for (const p of parsed.problems) problems.push(`${shown(farmPath)}: ${p}`);
-    farm = parsed.settings;
   }
   const stores = farm?.attributeStores ?? ['Active Directory'];
 
   const compileFile = async (abs: string, rel: string, required: boolean): Promise<LoadedRuleSet | undefined> => {
     const bytes = await readOptional(abs);
     if (bytes === undefined) {
-      if (required) problems.push(`${shown(abs)}: file not found`);
+      if (required) problem(abs, 'file not found');
       return undefined;
     }
     remember(rel, bytes);
     const source = decodeText(bytes);
     const file = shown(abs);
-    const { ruleSet, diagnostics } = compileRuleSet(source, { file, lenient: options.lenient ?? false, attributeStores: [...stores] });
+    const { ruleSet, diagnostics } = compileRuleSet(source, {
+      file,
+      lenient: options.lenient ?? false,
+      attributeStores: [...stores],
+      ...(options.lint === true ? { warnHttpsClaimTypes: true } : {}),
+    });
     // ruleSet is undefined iff there is an error; remaining diagnostics are warnings.
+    for (const d of diagnostics) {
+      found.push(loadProblem({ file, line: d.start.line, column: d.start.column, severity: d.severity === 'error' ? 'error' : 'warning', code: d.code, message: d.message, text: formatDiagnostic(d, source) }));
+    }
     if (ruleSet === undefined) {
-      for (const d of diagnostics) problems.push(formatDiagnostic(d, source));
-      if (diagnostics.length === 0) problems.push(`${file}: does not compile`);
+      if (!diagnostics.some((d) => d.severity === 'error')) problem(abs, 'does not compile');
       return undefined;
     }
     return { file, name: basename(abs), ruleSet };
@@ -135,32 +188,32 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
   let acceptance: LoadedRuleSet | undefined;
   let globalAdditionalAuthentication: LoadedRuleSet | undefined;
   if (farm !== undefined) {
-    for (const ca of farm.trustedDeviceIssuers) {
+    for (const [i, ca] of farm.trustedDeviceIssuers.entries()) {
       const abs = resolve(root, ca);
       const bytes = await readOptional(abs);
-      if (bytes === undefined) problems.push(`${shown(farmPath)}: trustedDeviceIssuers file ${shown(abs)} not found`);
+      if (bytes === undefined) farmAt(['trustedDeviceIssuers', i], `trustedDeviceIssuers file ${shown(abs)} not found`);
       else {
         remember(`ca:${ca}`, bytes);
-        trustedIssuerCertificates.push(bytes);
+        trustedIssuerCertificates.push(normalizeTextBytes(bytes));
       }
     }
     if (trustedIssuerCertificates.length > 0) {
       try {
         buildIssuerTrust(trustedIssuerCertificates);
       } catch (error) {
-        problems.push(`${shown(farmPath)}: trustedDeviceIssuers: ${(error as Error).message}`);
+        farmAt(['trustedDeviceIssuers'], `trustedDeviceIssuers: ${(error as Error).message}`);
       }
     }
-    for (const file of farm.samlTrustedSigners ?? []) {
+    for (const [i, file] of (farm.samlTrustedSigners ?? []).entries()) {
       const abs = resolve(root, file);
       const bytes = await readOptional(abs);
-      if (bytes === undefined) problems.push(`${shown(farmPath)}: samlTrustedSigners file ${shown(abs)} not found`);
+      if (bytes === undefined) farmAt(['samlTrustedSigners', i], `samlTrustedSigners file ${shown(abs)} not found`);
       else {
         remember(`saml:${file}`, bytes);
         try {
-          samlTrustedSigners.push(...loadTrustedSigners([{ where: shown(abs), bytes }]));
+          samlTrustedSigners.push(...loadTrustedSigners([{ where: shown(abs), bytes: normalizeTextBytes(bytes) }]));
         } catch (error) {
-          problems.push(`${shown(farmPath)}: samlTrustedSigners: ${(error as Error).message}`);
+          farmAt(['samlTrustedSigners', i], `samlTrustedSigners: ${(error as Error).message}`);
         }
       }
     }
@@ -170,56 +223,41 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
     }
   }
 
+  const customPolicies = await loadCustomPolicies(root, shown, found, remember, readJson);
+
   const relyingParties: LoadedRelyingParty[] = [];
   const byIdentifier = new Map<string, LoadedRelyingParty>();
   const rpRoot = join(root, 'relying-parties');
-  let slugs: string[] = [];
-  try {
-    slugs = (await readdir(rpRoot, { withFileTypes: true }))
-      .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
-      .map((d) => d.name)
-      .sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-
-  for (const slug of slugs) {
+  for (const slug of await subdirectories(rpRoot)) {
     const dir = join(rpRoot, slug);
     const rel = (name: string): string => `relying-parties/${slug}/${name}`;
     const configPath = join(dir, 'relying-party.json');
     const configBytes = await readOptional(configPath);
-    if (configBytes === undefined) {
-      problems.push(`${shown(configPath)}: file not found`);
-      continue;
-    }
-    remember(rel('relying-party.json'), configBytes);
-    let json: unknown;
-    try {
-      json = JSON.parse(decodeText(configBytes));
-    } catch (error) {
-      problems.push(`${shown(configPath)}: not valid JSON (${(error as Error).message})`);
-      continue;
-    }
-    const { config, problems: configProblems } = parseRelyingPartyConfig(json);
-    for (const p of configProblems) problems.push(`${shown(configPath)}: ${p}`);
+    if (configBytes === undefined) problem(configPath, 'file not found');
+    else remember(rel('relying-party.json'), configBytes);
+    const json = configBytes !== undefined ? readJson(configPath, configBytes) : undefined;
+    const parsedConfig = json !== undefined ? parseRelyingPartyConfig(json.value) : undefined;
+    if (json !== undefined && parsedConfig !== undefined) json.report(parsedConfig.problems);
+    const config = parsedConfig?.config;
 
     const authzPath = join(dir, 'authorization.rules');
     const hasAuthz = (await readOptional(authzPath)) !== undefined;
     let accessControlPolicy: CompiledAccessControlPolicy | undefined;
-    if (config?.accessControlPolicy !== undefined) {
+    if (json !== undefined && config?.accessControlPolicy !== undefined) {
       if (hasAuthz) {
-        problems.push(`${shown(configPath)}: authorization.rules and accessControlPolicy are mutually exclusive (as in AD FS); remove one`);
+        json.report([{ path: ['accessControlPolicy'], at: 'key', message: 'authorization.rules and accessControlPolicy are mutually exclusive (as in AD FS); remove one' }]);
       }
-      const compiled = compileAccessControlPolicy(config.accessControlPolicy.name, config.accessControlPolicy.parameters);
-      for (const p of compiled.problems) problems.push(`${shown(configPath)}: ${p}`);
+      const compiled = compileAccessControlPolicy(config.accessControlPolicy.name, config.accessControlPolicy.parameters, customPolicies);
+      json.report(compiled.problems.map((message) => ({ path: /parameter/i.test(message) ? ['accessControlPolicy', 'parameters'] : ['accessControlPolicy', 'name'], message })));
       accessControlPolicy = compiled.policy;
     } else if (config !== undefined && !hasAuthz) {
-      problems.push(`${shown(dir)}: needs authorization.rules or an accessControlPolicy in relying-party.json`);
+      problem(dir, 'needs authorization.rules or an accessControlPolicy in relying-party.json');
     }
     const authorization = hasAuthz ? await compileFile(authzPath, rel('authorization.rules'), true) : undefined;
     const additionalAuthentication = await compileFile(join(dir, 'additional-authentication.rules'), rel('additional-authentication.rules'), false);
     const issuance = await compileFile(join(dir, 'issuance.rules'), rel('issuance.rules'), false);
-    if (config === undefined) continue;
+    // The rule files are checked even when relying-party.json is broken: every problem of every file.
+    if (config === undefined || json === undefined) continue;
 
     const summary: RelyingPartySummary = {
       id: config.identifiers[0]!,
@@ -237,15 +275,15 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
       ...(issuance !== undefined ? { issuance } : {}),
       ...(accessControlPolicy !== undefined ? { accessControlPolicy } : {}),
     };
-    for (const id of config.identifiers) {
+    config.identifiers.forEach((id, i) => {
       const other = byIdentifier.get(id);
-      if (other !== undefined) problems.push(`${shown(configPath)}: identifier "${id}" is already used by relying party "${other.summary.slug}"`);
+      if (other !== undefined) json.report([{ path: ['identifiers', i], message: `identifier "${id}" is already used by relying party "${other.summary.slug}"` }]);
       else byIdentifier.set(id, rp);
-    }
+    });
     relyingParties.push(rp);
   }
 
-  if (problems.length > 0 || farm === undefined) throw new PolicyLoadError(problems);
+  if (farm === undefined || found.some((p) => p.severity === 'error')) return fail();
   return {
     revision: hash.digest('hex').slice(0, 12),
     rulesDir: root,
@@ -256,5 +294,7 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
     ...(samlTrustedSigners.length > 0 ? { samlTrustedSigners } : {}),
     relyingParties,
     byIdentifier,
+    customPolicies,
+    warnings: found.filter((p) => p.severity === 'warning'),
   };
 }

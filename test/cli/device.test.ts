@@ -29,13 +29,13 @@ t.test('device --json: a last logon becomes approximateLastLogon and the deviceu
   t.equal(usage?.value, '2026-11-02T08:30:00.000Z');
 });
 
-t.test('device exit codes: found with any status 0, not found 3, bad input 1, usage 2', async (t) => {
+t.test('device exit codes: found with any status 0, not found 1 (rejected input, as design.md 0/1/2), bad input 1, usage 2', async (t) => {
   const cases: [string[], number, RegExp, RegExp?][] = [
     [['device', '--device-id', '92cf11e6-90d1-4516-be2c-bdc31143531b', '--at', AT], 0, /^status: disabled \(msDS-IsEnabled is FALSE\)$/m],
     [['device', '--thumbprint', '4203CE2569C10C19214AF93AEDBB67B3634F1C5C', '--at', AT], 0, /^status: stale/m],
     [['device', '--cert', 'fixtures/devices/expired-cert.crt.pem', '--at', AT], 0, /^status: untrusted_certificate \(expired/m],
-    [['device', '--cert', 'fixtures/devices/not-in-ad.crt.pem', '--at', AT, '--json'], 3, /"status":"unknown".*"device":null,"claims":\[\]/],
-    [['device', '--thumbprint', 'F'.repeat(40)], 3, /^status: unknown/m],
+    [['device', '--cert', 'fixtures/devices/not-in-ad.crt.pem', '--at', AT, '--json'], 1, /"status":"unknown".*"device":null,"claims":\[\]/, /no device object matches/],
+    [['device', '--thumbprint', 'F'.repeat(40)], 1, /^status: unknown/m, /^devicegate device: no device object matches the thumbprint$/m],
     [['device', '--thumbprint', 'nothex'], 1, /.*/, /thumbprint/i],
     [['device'], 2, /.*/, /exactly one of --cert, --thumbprint, --device-id/],
     [['device', '--thumbprint', 'a', '--device-id', 'b'], 2, /.*/, /exactly one of/],

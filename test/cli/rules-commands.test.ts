@@ -27,7 +27,7 @@ const STORE = `c:[Type == "name"] => issue(store = "Active Directory", types = (
 
 const TREE = {
     'rules': {
-      'relying-parties': { 'app': { 'authorization.rules': GOOD, 'issuance.rules': WARN, 'notes.txt': 'not a rule file' } },
+      'apps': { 'app': { 'authorization.rules': GOOD, 'issuance.rules': WARN, 'notes.txt': 'not a rule file' } },
       'broken.rules': BAD,
     },
     'store.rules': STORE,
@@ -48,7 +48,7 @@ t.test('rules lint: walks directories, reports every error as file:line:col, exi
   t.equal(await runCli(['rules', 'lint', 'rules'], c.io), 1);
   t.match(c.out(), /rules\/broken\.rules:1:16: error DG_LANG_SYNTAX: expected a constraint after ','/);
   t.match(c.out(), /rules\/broken\.rules:2:20: error DG_LANG_SYNTAX: expected 'issue' or 'add'/);
-  t.match(c.out(), /rules\/relying-parties\/app\/issuance\.rules:1:9: warning DG_LANG_ADD_COPY/);
+  t.match(c.out(), /rules\/apps\/app\/issuance\.rules:1:9: warning DG_LANG_ADD_COPY/);
   t.notMatch(c.out(), /notes\.txt/);
   t.match(c.err(), /3 files, 2 errors, 1 warning/);
 });

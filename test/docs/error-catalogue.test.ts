@@ -2,6 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CERTIFICATE_ERROR_CODES } from '../../src/certificate/index.js';
+import { CLI_ERROR_CODES } from '../../src/cli/errors.js';
 import { DIRECTORY_ERROR_CODES } from '../../src/directory/index.js';
 import { DIAGNOSTIC_CODES, LANGUAGE_ERROR_CODES } from '../../src/language/index.js';
 import { POLICY_ERROR_CODES } from '../../src/policy/index.js';
@@ -19,6 +20,7 @@ for (const line of doc.split('\n')) {
 
 const statusCatalogue: Record<string, number> = {
   ...CERTIFICATE_ERROR_CODES,
+  ...CLI_ERROR_CODES,
   ...DIRECTORY_ERROR_CODES,
   ...LANGUAGE_ERROR_CODES,
   ...POLICY_ERROR_CODES,

@@ -108,7 +108,7 @@ t.test('without samlTrustedSigners in farm.json a samlToken is refused', async (
 
 t.test('farm.json samlTrustedSigners problems fail the load with the file named', async (t) => {
   const missing = rulesWithSigners(t, { samlTrustedSigners: ['certs/nope.pem'] });
-  await t.rejects(loadRegistry(missing), { code: 'DG_ERR_POLICY_LOAD', diagnostics: [/farm\.json: samlTrustedSigners file .*certs\/nope\.pem not found/] });
+  await t.rejects(loadRegistry(missing), { code: 'DG_ERR_POLICY_LOAD', diagnostics: [/farm\.json:\d+:\d+: error: samlTrustedSigners file .*certs\/nope\.pem not found/] });
   const bad = rulesWithSigners(t, { samlTrustedSigners: ['farm.json'] });
   await t.rejects(loadRegistry(bad), { code: 'DG_ERR_POLICY_LOAD', diagnostics: [/samlTrustedSigners: .*farm\.json: not an X\.509 certificate/] });
   const wrongType = rulesWithSigners(t, { samlTrustedSigners: 'certs/adfs-token-signing.pem' });

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseDeviceCertificate, isCertificateError, type DeviceCertificate } from '../../certificate/index.js';
+import { normalizeTextBytes } from '../../text/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT_OK, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
 
@@ -30,14 +31,14 @@ async function readInput(file: string, io: CliIO): Promise<Buffer> {
       if (size > MAX_FILE_BYTES) throw new RejectedInputError('stdin: larger than 1 MiB, not a certificate');
       chunks.push(b);
     }
-    return Buffer.concat(chunks);
+    return normalizeTextBytes(Buffer.concat(chunks));
   }
   const path = resolve(io.cwd, file);
   try {
     const s = await stat(path);
     if (s.isDirectory()) throw new RejectedInputError(`${file}: is a directory, not a certificate file`);
     if (s.size > MAX_FILE_BYTES) throw new RejectedInputError(`${file}: larger than 1 MiB, not a certificate`);
-    return await readFile(path);
+    return normalizeTextBytes(await readFile(path));
   } catch (error) {
     if (error instanceof RejectedInputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { openDirectory, type DeviceDirectory } from '../../directory/index.js';
 import { makeClaim, type Claim } from '../../language/index.js';
 import {
@@ -11,8 +11,10 @@ import {
   type DevicePresentation,
   type Logger,
 } from '../../policy/index.js';
+import { readTextFile } from '../../text/index.js';
 import { parseCommandArgs } from '../args.js';
 import { DEVICE_OPTIONS, devicePresentationFromFlags } from '../device-flags.js';
+import type { CliErrorCode } from '../errors.js';
 import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags, type DirectoryFlags } from '../directory-flags.js';
 import { EXIT_OK, EXIT_REJECTED, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
 
@@ -26,7 +28,10 @@ Device (at most one):
   --thumbprint X      SHA-1 thumbprint (40 hex digits; colons/spaces allowed)
   --device-id G       msDS-DeviceID (GUID)
 Claims:
-  --claim TYPE=VALUE  an incoming claim (repeatable)
+  --claim TYPE=VALUE  an incoming claim (repeatable); its Issuer and OriginalIssuer are LOCAL AUTHORITY
+                      unless a --claim-issuer comes before it
+  --claim-issuer I    the Issuer (and OriginalIssuer) of every --claim after it, up to the next
+                      --claim-issuer; e.g. --claim-issuer "AD AUTHORITY" --claim T=V ...
   --claims F.json     incoming claims: [{ "type", "value", "valueType"?, "issuer"?, ... }]
   --saml F            a SAML 2.0 token from AD FS (XML or base64); its verified claims join the others
                       (farm.json must name samlTrustedSigners)
@@ -39,6 +44,12 @@ Options:
 ${DIRECTORY_HELP}
   --json              print the decision exactly as the HTTP API answers it
 
+AD AUTHORITY vs LOCAL AUTHORITY: AD FS gives the claims of the Windows account (windowsaccountname,
+primarysid, groupsid, upn ...) the Issuer "AD AUTHORITY"; request, device and MFA claims
+(insidecorporatenetwork, authnmethodsreferences, device claims) carry "LOCAL AUTHORITY". The standard
+"Send LDAP Attributes as Claims" rule and many custom rules test Issuer == "AD AUTHORITY": give the user's
+claims with --claim-issuer "AD AUTHORITY" (or "issuer" in --claims F.json), or those rules do not fire.
+
 Exit codes: 0 a decision was made (permit, deny or mfa_required), 1 rejected input, 2 usage error.
 `;
 
@@ -47,6 +58,7 @@ const OPTIONS = {
   ...DEVICE_OPTIONS,
   rp: { type: 'string' },
   claim: { type: 'string', multiple: true },
+  'claim-issuer': { type: 'string', multiple: true },
   claims: { type: 'string' },
   saml: { type: 'string' },
   explain: { type: 'boolean' },
@@ -155,7 +167,7 @@ export function requestFromBody(body: unknown, where: string): DecisionRequest {
 
 async function readText(file: string, io: CliIO, flag: string): Promise<string> {
   try {
-    return await readFile(resolve(io.cwd, file), 'utf8');
+    return await readTextFile(resolve(io.cwd, file));
   } catch (error) {
     throw new RejectedInputError(`${flag} ${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
@@ -186,7 +198,7 @@ function formatDecision(d: Decision): string {
 
 function errorObject(error: unknown): { code: string; message: string; field?: string } {
   const e = error as { code?: unknown; message?: unknown; field?: unknown };
-  const code = typeof e.code === 'string' && e.code.startsWith('DG_ERR_') ? e.code : 'DG_ERR_CLI_INVALID_INPUT';
+  const code: string = typeof e.code === 'string' && e.code.startsWith('DG_ERR_') ? e.code : ('DG_ERR_CLI_INVALID_INPUT' satisfies CliErrorCode);
   return { code, message: typeof e.message === 'string' ? e.message : String(error), ...(typeof e.field === 'string' ? { field: e.field } : {}) };
 }
 
@@ -230,11 +242,33 @@ async function runBatch(file: string, engine: DecisionEngineWithInternals, io: C
   return EXIT_OK;
 }
 
+/**
+ * The --claim flags in order, each with the Issuer of the --claim-issuer before it (LOCAL AUTHORITY,
+ * AD FS's default issuer, when none). TYPE is everything before the first '=' (claim types hold no '=').
+ */
+export function claimsFromFlags(argv: readonly string[]): Claim[] {
+  const { tokens } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
+  const claims: Claim[] = [];
+  let issuer: string | undefined;
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.value === undefined) continue;
+    if (token.name === 'claim-issuer') {
+      if (token.value.trim() === '') throw new UsageError('--claim-issuer must not be empty');
+      issuer = token.value;
+    } else if (token.name === 'claim') {
+      const eq = token.value.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--claim must be TYPE=VALUE, got "${token.value}"`);
+      claims.push(makeClaim({ type: token.value.slice(0, eq), value: token.value.slice(eq + 1), ...(issuer !== undefined ? { issuer } : {}) }));
+    }
+  }
+  return claims;
+}
+
 export async function runDecide(argv: readonly string[], io: CliIO): Promise<number> {
   const { values } = parseCommandArgs(argv, OPTIONS);
   const deviceFlags = [values.cert, values.thumbprint, values['device-id']].filter((v) => v !== undefined);
   if (values.batch !== undefined) {
-    for (const flag of ['rp', 'cert', 'thumbprint', 'device-id', 'claim', 'claims', 'saml', 'explain', 'issued', 'at'] as const) {
+    for (const flag of ['rp', 'cert', 'thumbprint', 'device-id', 'claim', 'claim-issuer', 'claims', 'saml', 'explain', 'issued', 'at'] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--batch takes its requests from the file; --${flag} cannot be combined with it`);
     }
   } else {
@@ -257,11 +291,7 @@ export async function runDecide(argv: readonly string[], io: CliIO): Promise<num
       }
       claims.push(...claimsFromJson(json, values.claims));
     }
-    for (const c of values.claim ?? []) {
-      const eq = c.indexOf('=');
-      if (eq <= 0) throw new UsageError(`--claim must be TYPE=VALUE, got "${c}"`);
-      claims.push(makeClaim({ type: c.slice(0, eq), value: c.slice(eq + 1) }));
-    }
+    claims.push(...claimsFromFlags(argv));
     const samlToken = values.saml !== undefined ? await readText(values.saml, io, '--saml') : undefined;
     let at: Date | undefined;
     if (values.at !== undefined) {

@@ -1,6 +1,6 @@
 import type { DecisionEngineWithInternals } from '../../policy/index.js';
 import { parseCommandArgs } from '../args.js';
-import { EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, UsageError, type CliIO, type Command } from '../io.js';
+import { EXIT_OK, EXIT_REJECTED, UsageError, type CliIO, type Command } from '../io.js';
 import { DEVICE_OPTIONS, devicePresentationFromFlags } from '../device-flags.js';
 import { DIRECTORY_HELP, DIRECTORY_OPTIONS } from '../directory-flags.js';
 import { openEngine, reportLoadError } from './decide.js';
@@ -18,8 +18,9 @@ Options:
 ${DIRECTORY_HELP}
   --json              { "status", "device": {...record}, "claims": [...] }
 
-Exit codes: 0 a device object was found (whatever its status), 3 not found,
-1 rejected input or directory unavailable, 2 usage error.
+Exit codes: 0 a device object was found (whatever its status), 1 no device object matches (the
+record and claims are still printed: status unknown), rejected input or directory unavailable,
+2 usage error.
 `;
 
 const OPTIONS = {
@@ -71,7 +72,10 @@ export async function runDevice(argv: readonly string[], io: CliIO): Promise<num
       for (const c of d.claims) lines.push(`  ${c.type} = ${c.value}`);
       io.stdout.write(`${lines.join('\n')}\n`);
     }
-    return d.record !== undefined ? EXIT_OK : EXIT_NOT_FOUND;
+    if (d.record !== undefined) return EXIT_OK;
+    const by = 'certificate' in device ? 'certificate' : 'thumbprint' in device ? 'thumbprint' : 'device ID';
+    io.stderr.write(`devicegate device: no device object matches the ${by}\n`);
+    return EXIT_REJECTED;
   } finally {
     await engine.close();
   }

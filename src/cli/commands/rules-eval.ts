@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { authorizationOutcome, compileRuleSet, formatDiagnostic, makeClaim, requiresMfa, type Claim } from '../../language/index.js';
+import { readTextFile } from '../../text/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT_OK, RejectedInputError, UsageError, type Command } from '../io.js';
 
@@ -82,7 +82,7 @@ export const rulesEvalCommand: Command = {
     if (!values.claims) throw new UsageError('--claims F.json is required');
     const read = async (p: string) => {
       try {
-        return await readFile(resolve(io.cwd, p), 'utf8');
+        return await readTextFile(resolve(io.cwd, p));
       } catch {
         throw new RejectedInputError(`${p}: cannot read the file`);
       }

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { formatDiagnostic, parseRuleSet, printRuleSet } from '../../language/index.js';
+import { decodeText } from '../../text/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT_OK, EXIT_REJECTED, UsageError, type Command } from '../io.js';
 import { collectRuleFiles, displayPath } from './rules-lint.js';
@@ -26,7 +27,8 @@ export const rulesFmtCommand: Command = {
     let changed = 0;
     for (const file of files) {
       const shown = displayPath(file, io.cwd);
-      const source = await readFile(file, 'utf8');
+      const bytes = await readFile(file);
+      const source = decodeText(bytes);
       const { ast, diagnostics } = parseRuleSet(source, { file: shown });
       const errors = diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
@@ -35,7 +37,8 @@ export const rulesFmtCommand: Command = {
         continue;
       }
       const printed = printRuleSet(ast);
-      if (printed === source) continue;
+      // Canonical means the bytes too: UTF-8 without BOM, LF line ends.
+      if (Buffer.from(printed, 'utf8').equals(bytes)) continue;
       changed++;
       if (values.check) {
         io.stdout.write(`${shown}: not in canonical form\n`);

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { normalizeTextBytes, readTextFile } from '../../text/index.js';
 import { pino } from 'pino';
 import { resolve } from 'node:path';
 import { openDirectory, openScanner } from '../../directory/index.js';
@@ -67,7 +68,7 @@ const CONFIG_KEYS = new Set([
 async function readConfig(file: string, cwd: string): Promise<Record<string, unknown>> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(resolve(cwd, file), 'utf8'));
+    parsed = JSON.parse(await readTextFile(resolve(cwd, file)));
   } catch (error) {
     throw new RejectedInputError(`${file}: cannot read JSON config (${error instanceof SyntaxError ? 'invalid JSON' : (error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
   }
@@ -129,7 +130,7 @@ export async function resolveServeSettings(argv: readonly string[], io: CliIO): 
 async function readPem(file: string | undefined, cwd: string, flag: string): Promise<Buffer | undefined> {
   if (file === undefined) return undefined;
   try {
-    return await readFile(resolve(cwd, file));
+    return normalizeTextBytes(await readFile(resolve(cwd, file)));
   } catch (error) {
     throw new RejectedInputError(`${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
   }

@@ -1,0 +1,1 @@
+export { decodeText, decodeTextRaw, detectEncoding, normalizeTextBytes, readTextFile, type TextEncodingName } from './decode-text.js';
