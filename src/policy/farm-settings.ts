@@ -13,8 +13,29 @@ export interface FarmSettings {
   readonly maxInactiveDays?: number;
   readonly onDirectoryError: 'deny' | 'error';
   readonly attributeStores: readonly string[];
-  /** AD FS token-signing certificate files (PEM or DER), relative to rules/ unless absolute; a samlToken needs at least one. */
-  readonly samlTrustedSigners?: readonly string[];
+  /**
+   * AD FS token-signing certificates (PEM or DER files, relative to rules/ unless absolute), each bound
+   * to the SAML Issuer(s) it may sign for; a samlToken needs at least one.
+   */
+  readonly samlTrustedSigners?: readonly SamlTrustedSignerSetting[];
+  /**
+   * devicegate's own URL(s): when set, a SAML bearer SubjectConfirmationData Recipient must be one of
+   * them. Unset: Recipient is not checked (NotOnOrAfter always is).
+   */
+  readonly samlRecipients?: readonly string[];
+  /**
+   * `trusted` (default): a thumbprint or device ID presentation counts as an authenticated device, as a
+   * certificate does. `untrusted`: such presentations get device status `untrusted_identifier` and no
+   * device claims; only a certificate can make a device known.
+   */
+  readonly identifierPresentations: 'trusted' | 'untrusted';
+}
+
+export interface SamlTrustedSignerSetting {
+  /** Certificate file (PEM may hold several, e.g. primary and secondary token-signing certificates). */
+  readonly certificate: string;
+  /** The <Issuer> values this certificate may sign for (e.g. http://adfs.contoso.com/adfs/services/trust). */
+  readonly issuers: readonly string[];
 }
 
 export const DEFAULT_ACCEPTANCE_RULES = 'claims-providers/active-directory.rules';
@@ -29,7 +50,42 @@ const KEYS = new Set([
   'onDirectoryError',
   'attributeStores',
   'samlTrustedSigners',
+  'samlRecipients',
+  'identifierPresentations',
 ]);
+
+/** samlTrustedSigners entries: `{ "certificate": "<file>", "issuers": ["<Issuer>", ...] }`. */
+function parseSigners(value: unknown, problems: string[]): SamlTrustedSignerSetting[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) {
+    problems.push('"samlTrustedSigners" must be an array of { "certificate": "<file>", "issuers": ["<SAML Issuer>", ...] }');
+    return undefined;
+  }
+  const out: SamlTrustedSignerSetting[] = [];
+  value.forEach((entry: unknown, i) => {
+    const at = `"samlTrustedSigners[${i}]"`;
+    if (typeof entry === 'string') {
+      problems.push(
+        `${at} is a bare certificate path; each signer must name the Issuer(s) it may sign for: { "certificate": ${JSON.stringify(entry)}, "issuers": ["http://<your AD FS>/adfs/services/trust"] }`,
+      );
+      return;
+    }
+    if (!isRecord(entry)) {
+      problems.push(`${at} must be { "certificate": "<file>", "issuers": ["<SAML Issuer>", ...] }`);
+      return;
+    }
+    for (const key of Object.keys(entry)) if (key !== 'certificate' && key !== 'issuers') problems.push(`unknown key "samlTrustedSigners[${i}].${key}"`);
+    const certificate = entry['certificate'];
+    const issuers = entry['issuers'];
+    if (typeof certificate !== 'string' || certificate === '') problems.push(`"samlTrustedSigners[${i}].certificate" must be a non-empty path string`);
+    if (!Array.isArray(issuers) || issuers.length === 0 || issuers.some((s) => typeof s !== 'string' || s.trim() === '')) {
+      problems.push(`"samlTrustedSigners[${i}].issuers" must be a non-empty array of the SAML Issuer values this certificate may sign for`);
+    } else if (typeof certificate === 'string' && certificate !== '') {
+      out.push({ certificate, issuers: issuers as string[] });
+    }
+  });
+  return out;
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -81,7 +137,10 @@ export function parseFarmSettings(json: unknown): { settings?: FarmSettings; pro
   const onError = json['onDirectoryError'] ?? 'deny';
   if (onError !== 'deny' && onError !== 'error') problems.push('"onDirectoryError" must be "deny" or "error"');
   const stores = strings('attributeStores') ?? [...KNOWN_ATTRIBUTE_STORES];
-  const samlTrustedSigners = strings('samlTrustedSigners');
+  const samlTrustedSigners = parseSigners(json['samlTrustedSigners'], problems);
+  const samlRecipients = strings('samlRecipients');
+  const identifierPresentations = json['identifierPresentations'] ?? 'trusted';
+  if (identifierPresentations !== 'trusted' && identifierPresentations !== 'untrusted') problems.push('"identifierPresentations" must be "trusted" or "untrusted"');
   for (const s of stores) {
     if (!(KNOWN_ATTRIBUTE_STORES as readonly string[]).includes(s)) problems.push(`unknown attribute store "${s}" (known: "Active Directory")`);
   }
@@ -97,6 +156,8 @@ export function parseFarmSettings(json: unknown): { settings?: FarmSettings; pro
       onDirectoryError: onError as 'deny' | 'error',
       attributeStores: stores,
       ...(samlTrustedSigners !== undefined ? { samlTrustedSigners } : {}),
+      ...(samlRecipients !== undefined ? { samlRecipients } : {}),
+      identifierPresentations: identifierPresentations as 'trusted' | 'untrusted',
     },
     problems,
   };

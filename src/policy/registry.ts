@@ -151,14 +151,14 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
         problems.push(`${shown(farmPath)}: trustedDeviceIssuers: ${(error as Error).message}`);
       }
     }
-    for (const file of farm.samlTrustedSigners ?? []) {
+    for (const { certificate: file, issuers } of farm.samlTrustedSigners ?? []) {
       const abs = resolve(root, file);
       const bytes = await readOptional(abs);
       if (bytes === undefined) problems.push(`${shown(farmPath)}: samlTrustedSigners file ${shown(abs)} not found`);
       else {
         remember(`saml:${file}`, bytes);
         try {
-          samlTrustedSigners.push(...loadTrustedSigners([{ where: shown(abs), bytes }]));
+          samlTrustedSigners.push(...loadTrustedSigners([{ where: shown(abs), bytes, issuers }]));
         } catch (error) {
           problems.push(`${shown(farmPath)}: samlTrustedSigners: ${(error as Error).message}`);
         }
