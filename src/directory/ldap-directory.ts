@@ -136,7 +136,9 @@ export class LdapDirectory implements DeviceDirectory {
     const entry = entries[0];
     if (!entry) return undefined;
     try {
-      return decodeDevice(toRawEntry(entry));
+      const record = decodeDevice(toRawEntry(entry));
+      // Two objects for one key: report both, so the device is not believed (status ambiguous).
+      return entries.length > 1 ? { ...record, duplicates: entries.slice(1).map((e) => e.dn) } : record;
     } catch (error) {
       this.stats.errors++;
       throw error;
@@ -160,9 +162,11 @@ export class LdapDirectory implements DeviceDirectory {
     try {
       entries = await this.#search(naming.domainDn, node, wanted.length > 0 ? wanted : ['1.1'], buffers, sizeLimit);
     } catch (error) {
-      // AD answers sizeLimitExceeded with the entries it had; ldapts drops them, so report none rather than fail.
-      if (error instanceof DirectoryError && error.message.includes('SizeLimitExceeded')) entries = [];
-      else throw error;
+      // A partial answer would silently drop what deny rules look for: fail instead.
+      if (error instanceof DirectoryError && error.message.includes('SizeLimitExceeded')) {
+        throw new DirectoryError('DG_ERR_DIRECTORY_SIZE_LIMIT', `the attribute search matched more than ${sizeLimit} entries`);
+      }
+      throw error;
     }
     return entries.map((entry) => {
       const raw = toRawEntry(entry);

@@ -165,7 +165,7 @@ function formatDecision(d: Decision): string {
   const lines = [
     `decision:        ${d.decision}`,
     `relying party:   ${d.relyingParty.name} (${d.relyingParty.id})`,
-    `device:          ${d.device.status}${d.device.id !== undefined ? ` ${d.device.id}` : ''}${d.device.displayName !== undefined ? ` "${d.device.displayName}"` : ''} (source ${d.device.source})`,
+    `device:          ${d.device.status}${d.device.id !== undefined ? ` ${d.device.id}` : ''}${d.device.displayName !== undefined ? ` "${d.device.displayName}"` : ''} (source ${d.device.source}${d.device.proof !== undefined ? `, proof ${d.device.proof}` : ''})`,
     `reason:          ${d.reason.code}: ${d.reason.message}`,
   ];
   if (d.enforcement !== undefined) lines.push(`enforcement:     ${d.enforcement.decision} (${d.enforcement.reason.code}: ${d.enforcement.reason.message})`);
