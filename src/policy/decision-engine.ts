@@ -28,6 +28,8 @@ export interface DecisionEngineOptions {
   /** Base for a relative rulesDir and for paths in diagnostics (default process.cwd()). */
   readonly cwd?: string;
   readonly lenient?: boolean;
+  /** Most entries one Active Directory attribute-store search may return (default 100); more fails that rule set closed. */
+  readonly attributeStoreSizeLimit?: number;
 }
 
 const SILENT: Logger = { warn: () => undefined, info: () => undefined, error: () => undefined };
@@ -114,7 +116,9 @@ class Engine implements DecisionEngine {
     this.#logger = options.logger ?? SILENT;
     this.#now = options.now ?? (() => new Date());
     this.#resolver = new DeviceResolver({ directory, logger: this.#logger }, registry.farm, registry.trustedIssuerCertificates);
-    this.#stores = { 'Active Directory': createActiveDirectoryStore(options.directory) };
+    this.#stores = {
+      'Active Directory': createActiveDirectoryStore(options.directory, options.attributeStoreSizeLimit !== undefined ? { sizeLimit: options.attributeStoreSizeLimit } : {}),
+    };
     if (options.watch === true) {
       this.#watcher = watchRules(registry.rulesDir, () => {
         this.reload().then(
