@@ -158,16 +158,17 @@ export class LdapDirectory implements DeviceDirectory {
     const naming = await this.#discover();
     const wanted = attributes.filter((a) => a.toLowerCase() !== 'dn');
     const buffers = [...new Set(wanted.filter(isBinaryAttribute).flatMap((a) => [a, a.toLowerCase()]))];
+    // A partial answer would silently drop what deny rules look for: fail instead. ldapts returns the
+    // entries of a sizeLimitExceeded result without an error, so ask for one more and count.
+    const tooMany = (): DirectoryError => new DirectoryError('DG_ERR_DIRECTORY_SIZE_LIMIT', `the attribute search matched more than ${sizeLimit} entries`);
     let entries: Entry[];
     try {
-      entries = await this.#search(naming.domainDn, node, wanted.length > 0 ? wanted : ['1.1'], buffers, sizeLimit);
+      entries = await this.#search(naming.domainDn, node, wanted.length > 0 ? wanted : ['1.1'], buffers, sizeLimit + 1);
     } catch (error) {
-      // A partial answer would silently drop what deny rules look for: fail instead.
-      if (error instanceof DirectoryError && error.message.includes('SizeLimitExceeded')) {
-        throw new DirectoryError('DG_ERR_DIRECTORY_SIZE_LIMIT', `the attribute search matched more than ${sizeLimit} entries`);
-      }
+      if (error instanceof DirectoryError && error.message.includes('SizeLimitExceeded')) throw tooMany();
       throw error;
     }
+    if (entries.length > sizeLimit) throw tooMany();
     return entries.map((entry) => {
       const raw = toRawEntry(entry);
       const row: Record<string, string[]> = {};
