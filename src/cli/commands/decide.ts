@@ -26,15 +26,17 @@ Device (at most one):
   --thumbprint X      SHA-1 thumbprint (40 hex digits; colons/spaces allowed)
   --device-id G       msDS-DeviceID (GUID)
 Claims:
-  --claim TYPE=VALUE  an incoming claim (repeatable)
+  --claim TYPE=VALUE  an incoming claim (repeatable); device-context and permit/deny claim types are
+                      dropped (only the directory and the rules issue them; see README "Security model")
   --claims F.json     incoming claims: [{ "type", "value", "valueType"?, "issuer"?, ... }]
-  --saml F            a SAML 2.0 token from AD FS (XML or base64); its verified claims join the others
-                      (farm.json must name samlTrustedSigners)
+  --saml F            a SAML 2.0 token from AD FS (XML or base64): the user's claims are its verified
+                      claims (not combinable with --claim/--claims; farm.json must name samlTrustedSigners;
+                      without --at, and in --batch, each assertion is accepted once)
 Options:
   --rp ID             relying party identifier (any of its identifiers)
   --explain           include the rule trace
   --issued            include the issued claims (issuance transform output)
-  --at TIME           decision time (ISO 8601; default now)
+  --at TIME           decision time (ISO 8601; default now); a what-if: no SAML one-time-use check
   --batch F.jsonl     one POST /v1/decisions body per line in, one decision JSON per line out
 ${DIRECTORY_HELP}
   --json              print the decision exactly as the HTTP API answers it
