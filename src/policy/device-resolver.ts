@@ -222,9 +222,10 @@ export class DeviceResolver {
     });
     const names = this.#farm.claimMapping.trustTypeNames;
     if (record === undefined || status.status === 'ambiguous') {
-      // Several objects: none is believed, and none of their attributes is shown as the device's.
+      // Several objects: none is believed, and none of their attributes is shown as the device's
+      // (the first record, with the others' DNs, stays available to look-ups: devicegate device).
       if (status.status === 'ambiguous' && source !== 'cache') this.#logger.warn(`device look-up is ambiguous, no device claims: ${status.detail ?? ''}`);
-      return { status: status.status, source, claims: [], ...(status.detail !== undefined ? { detail: status.detail } : {}) };
+      return { status: status.status, source, claims: [], ...(record !== undefined ? { record } : {}), ...(status.detail !== undefined ? { detail: status.detail } : {}) };
     }
     if (status.status === 'known' && status.detail === undefined) {
       // Only cache answers come back with the same record object; a directory answer is a one-off.
