@@ -198,6 +198,16 @@ t.test('devicegate decide --saml', async (t) => {
   const spoof = await runCapture([...base, '--saml', spoofed]);
   t.equal(spoof.code, 1);
   t.match(spoof.err, /DG_ERR_SAML_ISSUER_NOT_ALLOWED|is not one that its signer/);
+  const unconfirmed = join(rulesDir, '..', 'unconfirmed.b64');
+  writeFileSync(unconfirmed, token('subject-confirmation-expired'));
+  const late = await runCapture([...base, '--saml', unconfirmed]);
+  t.equal(late.code, 1);
+  t.match(late.err, /subject cannot be confirmed: its bearer SubjectConfirmationData expired at 2025-01-01T01:00:00\.000Z/);
+  const double = join(rulesDir, '..', 'double.b64');
+  writeFileSync(double, token('alice-double-signed'));
+  const twice = await runCapture([...base, '--saml', double, '--json']);
+  t.equal(twice.code, 0, twice.err);
+  t.equal((JSON.parse(twice.out) as { decision: string }).decision, 'permit');
   const mixed = await runCapture([...base, '--saml', file, '--claim', `${GROUPSID}=${SID(513)}`]);
   t.equal(mixed.code, 1);
   t.match(mixed.err, /samlToken and claims cannot be combined/);
