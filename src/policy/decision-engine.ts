@@ -3,7 +3,7 @@ import { normalizeDeviceId, normalizeThumbprint } from '../certificate/index.js'
 import type { Claim } from '../claims/index.js';
 import type { DeviceDirectory } from '../directory/index.js';
 import type { AttributeStore } from '../language/index.js';
-import { parseSamlToken, ReplayCache, SamlError } from '../saml/index.js';
+import { parseSamlToken, ReplayCache, SamlError, type SamlToken } from '../saml/index.js';
 import { createActiveDirectoryStore } from './active-directory-store.js';
 import type { Decision, DecisionEngine, DecisionRequest, DeviceDescription, DevicePresentation, DeviceProof, RelyingPartySummary, ResolvedDevice, TraceEntry } from './decision-types.js';
 import { DeviceResolver, type Logger } from './device-resolver.js';
@@ -96,6 +96,12 @@ function inputClaims(caller: readonly Claim[], device: readonly Claim[]): readon
 /** Assertion IDs remembered for one-time use (bounded; each until its validity ends). */
 const REPLAY_CACHE_MAX = 100_000;
 
+/** The verified assertion a decision will use up (enforce mode only). */
+interface UsedAssertion {
+  token?: SamlToken;
+  at?: Date;
+}
+
 class Engine implements DecisionEngine {
   #registry: Registry;
   readonly #options: DecisionEngineOptions;
@@ -149,6 +155,16 @@ class Engine implements DecisionEngine {
   }
 
   async decide(request: DecisionRequest): Promise<Decision> {
+    if (request.samlToken === undefined) return this.#decide(request, undefined);
+    // A SAML assertion is used up by a decision that was made, not by one refused as bad input or
+    // failed by an outage (the caller may retry those); checked and marked at once, after the await.
+    const used: UsedAssertion = {};
+    const decision = await this.#decide(request, used);
+    if (used.token !== undefined) this.#replay.use(used.token, used.at!);
+    return decision;
+  }
+
+  async #decide(request: DecisionRequest, used: UsedAssertion | undefined): Promise<Decision> {
     if (this.#closed) throw new PolicyError('DG_ERR_POLICY_CLOSED', 'the decision engine is closed');
     const registry = this.#registry;
     if (typeof request.relyingParty !== 'string' || request.relyingParty === '') {
@@ -157,7 +173,7 @@ class Engine implements DecisionEngine {
     const rp = registry.byIdentifier.get(request.relyingParty);
     if (rp === undefined) throw new PolicyError('DG_ERR_POLICY_UNKNOWN_RELYING_PARTY', `no relying party has the identifier "${request.relyingParty}"`, 'relyingParty');
     const at = request.at ?? this.#now();
-    const caller = screenCallerClaims(request.samlToken === undefined ? request.claims : this.#samlClaims(registry, rp.summary.identifiers, request));
+    const caller = screenCallerClaims(request.samlToken === undefined ? request.claims : this.#samlClaims(registry, rp.summary.identifiers, request, used!));
     const resolving = this.#resolver.resolve(request.device, { at, primarySid: caller.primarySid, identifiers: registry.farm.identifierPresentations });
     // A fresh cache hit resolves synchronously; only a directory search is awaited.
     const device = resolving instanceof Promise ? await resolving : resolving;
@@ -223,7 +239,7 @@ class Engine implements DecisionEngine {
    * beside a token are refused: an unsigned claim could otherwise pass for the token's (any Issuer).
    * Without a what-if `at`, each assertion is accepted once.
    */
-  #samlClaims(registry: Registry, audience: readonly string[], request: DecisionRequest): readonly Claim[] {
+  #samlClaims(registry: Registry, audience: readonly string[], request: DecisionRequest, used: UsedAssertion): readonly Claim[] {
     if (request.claims !== undefined && request.claims.length > 0) {
       throw new SamlError('DG_ERR_SAML_WITH_CLAIMS', 'samlToken and claims cannot be combined: the user\'s claims come from the verified token only', 'claims');
     }
@@ -235,7 +251,11 @@ class Engine implements DecisionEngine {
       audience,
       ...(farm.samlRecipients !== undefined ? { recipients: farm.samlRecipients } : {}),
     });
-    if (request.at === undefined) this.#replay.use(token, now);
+    if (request.at === undefined) {
+      this.#replay.check(token, now);
+      used.token = token;
+      used.at = now;
+    }
     return token.claims;
   }
 

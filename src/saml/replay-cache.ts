@@ -16,6 +16,8 @@ export interface ReplayCacheOptions {
  * with more than `max` assertions remembered the least recently used is forgotten (and could be
  * replayed within its remaining validity), so size `max` for the token rate times the token lifetime.
  */
+const keyOf = (token: Pick<SamlToken, 'issuer' | 'assertionId'>): string => `${token.issuer}\n${token.assertionId}`;
+
 export class ReplayCache {
   /** key -> end of the assertion's usability (ms since the epoch, skew included). */
   readonly #seen: LRUCache<string, number>;
@@ -26,14 +28,18 @@ export class ReplayCache {
     this.#skewMs = (options.clockSkewSec ?? DEFAULT_CLOCK_SKEW_SEC) * 1000;
   }
 
-  /** Marks the token's assertion used at `now`, or throws DG_ERR_SAML_REPLAYED when it was used already. */
-  use(token: Pick<SamlToken, 'issuer' | 'assertionId' | 'usableUntil'>, now: Date): void {
-    const key = `${token.issuer}\n${token.assertionId}`;
-    const until = this.#seen.get(key);
+  /** Throws DG_ERR_SAML_REPLAYED when the token's assertion was used already (marks nothing). */
+  check(token: Pick<SamlToken, 'issuer' | 'assertionId'>, now: Date): void {
+    const until = this.#seen.get(keyOf(token));
     if (until !== undefined && until > now.getTime()) {
       throw new SamlError('DG_ERR_SAML_REPLAYED', `samlToken assertion ${token.assertionId} was already used (SAML bearer assertions are one-time use)`);
     }
-    this.#seen.set(key, token.usableUntil.getTime() + this.#skewMs);
+  }
+
+  /** Marks the token's assertion used at `now`, or throws DG_ERR_SAML_REPLAYED when it was used already. */
+  use(token: Pick<SamlToken, 'issuer' | 'assertionId' | 'usableUntil'>, now: Date): void {
+    this.check(token, now);
+    this.#seen.set(keyOf(token), token.usableUntil.getTime() + this.#skewMs);
   }
 
   get size(): number {

@@ -150,8 +150,10 @@ t.test('farm.json samlTrustedSigners problems fail the load with the file named'
 t.test('one-time use: a replayed assertion is refused; what-if decisions with an explicit time are exempt', async (t) => {
   const { app: server, engine } = await app(t);
   const body = { relyingParty: PAYROLL, device: { thumbprint: COMPLIANT }, samlToken: token('alice-assertion') };
+  const badDevice = await server.inject({ method: 'POST', url: '/v1/decisions', headers: DECIDE, payload: { ...body, device: { deviceId: 'not-a-guid' } } });
+  t.equal(badDevice.statusCode, 400, 'bad input beside the token ...');
   const first = await server.inject({ method: 'POST', url: '/v1/decisions', headers: DECIDE, payload: body });
-  t.equal(first.json().decision, 'permit');
+  t.equal(first.json().decision, 'permit', '... did not use the assertion up');
   const again = await server.inject({ method: 'POST', url: '/v1/decisions', headers: DECIDE, payload: body });
   t.equal(again.statusCode, 400);
   t.match(errorShape(again.json()), { code: 'DG_ERR_SAML_REPLAYED', field: 'samlToken', message: /already used/ });
