@@ -34,6 +34,11 @@ export interface DeviceRecord {
   readonly objectGuid?: string;
   readonly whenCreated?: Date;
   readonly whenChanged?: Date;
+  /**
+   * DNs of other device objects that matched the same look-up (a duplicated key or device ID).
+   * Set by find(); a record with duplicates is never trusted (device status `ambiguous`).
+   */
+  readonly duplicates?: readonly string[];
 }
 
 /** How a device is looked up. All values are already validated and normalized by the caller. */

@@ -20,6 +20,8 @@ export const DIRECTORY_ERROR_CODES = {
   DG_ERR_DIRECTORY_DATA: 502,
   /** The directory was closed. */
   DG_ERR_DIRECTORY_CLOSED: 503,
+  /** A searchAttributes search matched more entries than its size limit: the result would be partial, so there is none. */
+  DG_ERR_DIRECTORY_SIZE_LIMIT: 502,
 } as const;
 
 export type DirectoryErrorCode = keyof typeof DIRECTORY_ERROR_CODES;

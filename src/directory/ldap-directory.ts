@@ -136,7 +136,9 @@ export class LdapDirectory implements DeviceDirectory {
     const entry = entries[0];
     if (!entry) return undefined;
     try {
-      return decodeDevice(toRawEntry(entry));
+      const record = decodeDevice(toRawEntry(entry));
+      // Two objects for one key: report both, so the device is not believed (status ambiguous).
+      return entries.length > 1 ? { ...record, duplicates: entries.slice(1).map((e) => e.dn) } : record;
     } catch (error) {
       this.stats.errors++;
       throw error;
@@ -156,14 +158,17 @@ export class LdapDirectory implements DeviceDirectory {
     const naming = await this.#discover();
     const wanted = attributes.filter((a) => a.toLowerCase() !== 'dn');
     const buffers = [...new Set(wanted.filter(isBinaryAttribute).flatMap((a) => [a, a.toLowerCase()]))];
+    // A partial answer would silently drop what deny rules look for: fail instead. ldapts returns the
+    // entries of a sizeLimitExceeded result without an error, so ask for one more and count.
+    const tooMany = (): DirectoryError => new DirectoryError('DG_ERR_DIRECTORY_SIZE_LIMIT', `the attribute search matched more than ${sizeLimit} entries`);
     let entries: Entry[];
     try {
-      entries = await this.#search(naming.domainDn, node, wanted.length > 0 ? wanted : ['1.1'], buffers, sizeLimit);
+      entries = await this.#search(naming.domainDn, node, wanted.length > 0 ? wanted : ['1.1'], buffers, sizeLimit + 1);
     } catch (error) {
-      // AD answers sizeLimitExceeded with the entries it had; ldapts drops them, so report none rather than fail.
-      if (error instanceof DirectoryError && error.message.includes('SizeLimitExceeded')) entries = [];
-      else throw error;
+      if (error instanceof DirectoryError && error.message.includes('SizeLimitExceeded')) throw tooMany();
+      throw error;
     }
+    if (entries.length > sizeLimit) throw tooMany();
     return entries.map((entry) => {
       const raw = toRawEntry(entry);
       const row: Record<string, string[]> = {};

@@ -33,6 +33,8 @@ export class LdifDirectory implements DeviceDirectory {
   readonly #byThumbprint = new Map<string, LdifEntry>();
   readonly #byDeviceIdHex = new Map<string, LdifEntry>();
   readonly #decoded = new WeakMap<LdifEntry, DeviceRecord>();
+  /** Index keys that more than one device object holds (as in AD, nothing stops that): every holder. */
+  readonly #shared = new Map<string, LdifEntry[]>();
   readonly #others: LdifEntry[] = [];
   readonly #issuers: Buffer[] = [];
   readonly #deviceCount: number;
@@ -47,14 +49,17 @@ export class LdifDirectory implements DeviceDirectory {
         for (const value of entry.attributes.get('altsecurityidentities') ?? []) {
           const key = rawText(value);
           const lower = key.toLowerCase();
-          if (!this.#byKey.has(lower)) this.#byKey.set(lower, entry);
+          this.#index(this.#byKey, `key:${lower}`, lower, entry);
           if (key.toUpperCase().startsWith(PREFIX_UPPER)) {
             const tp = key.slice(PREFIX_UPPER.length, PREFIX_UPPER.length + 40).toUpperCase();
-            if (!this.#byThumbprint.has(tp)) this.#byThumbprint.set(tp, entry);
+            this.#index(this.#byThumbprint, `tp:${tp}`, tp, entry);
           }
         }
         const id = entry.attributes.get('msds-deviceid')?.[0];
-        if (id !== undefined) this.#byDeviceIdHex.set(rawBytes(id).toString('hex'), entry);
+        if (id !== undefined) {
+          const hex = rawBytes(id).toString('hex');
+          this.#index(this.#byDeviceIdHex, `id:${hex}`, hex, entry);
+        }
         continue;
       }
       this.#others.push(entry);
@@ -66,6 +71,25 @@ export class LdifDirectory implements DeviceDirectory {
     }
     this.#deviceCount = devices;
     this.description = `ldif:${file} (${devices} devices)`;
+  }
+
+  /** First holder goes into the index; a different second holder makes the key shared. */
+  #index(map: Map<string, LdifEntry>, sharedKey: string, key: string, entry: LdifEntry): void {
+    const first = map.get(key);
+    if (first === undefined) map.set(key, entry);
+    else if (first !== entry) {
+      const holders = this.#shared.get(sharedKey) ?? [first];
+      if (!holders.includes(entry)) holders.push(entry);
+      this.#shared.set(sharedKey, holders);
+    }
+  }
+
+  /** The record for an index hit; with other holders of the same key, their DNs as `duplicates`. */
+  #found(sharedKey: string, entry: LdifEntry | undefined): DeviceRecord | undefined {
+    const record = this.#decode(entry);
+    const holders = this.#shared.get(sharedKey);
+    if (record === undefined || holders === undefined) return record;
+    return { ...record, duplicates: holders.filter((h) => h !== entry).map((h) => h.dn) };
   }
 
   #check(): void {
@@ -91,15 +115,19 @@ export class LdifDirectory implements DeviceDirectory {
     this.#check();
     this.stats.searches++;
     switch (query.kind) {
-      case 'key':
-        return this.#decode(this.#byKey.get(query.key.toLowerCase()));
+      case 'key': {
+        const key = query.key.toLowerCase();
+        return this.#found(`key:${key}`, this.#byKey.get(key));
+      }
       case 'thumbprint': {
         const tp = query.thumbprint.toUpperCase();
-        return THUMBPRINT_RE.test(tp) ? this.#decode(this.#byThumbprint.get(tp)) : undefined;
+        return THUMBPRINT_RE.test(tp) ? this.#found(`tp:${tp}`, this.#byThumbprint.get(tp)) : undefined;
       }
       case 'deviceId': {
         const id = query.deviceId.toLowerCase();
-        return GUID_RE.test(id) ? this.#decode(this.#byDeviceIdHex.get(guidToBytes(id).toString('hex'))) : undefined;
+        if (!GUID_RE.test(id)) return undefined;
+        const hex = guidToBytes(id).toString('hex');
+        return this.#found(`id:${hex}`, this.#byDeviceIdHex.get(hex));
       }
       default:
         return undefined;
@@ -118,8 +146,9 @@ export class LdifDirectory implements DeviceDirectory {
     const node = parseFilter(filter);
     const out: Record<string, string[]>[] = [];
     for (const entry of this.#others) {
-      if (out.length >= sizeLimit) break;
       if (!matchFilter(node, entry)) continue;
+      // As an LDAP server's size limit: more matches than the limit is an error, never a partial list.
+      if (out.length >= sizeLimit) throw new DirectoryError('DG_ERR_DIRECTORY_SIZE_LIMIT', `the attribute search matched more than ${sizeLimit} entries`);
       const row: Record<string, string[]> = {};
       for (const name of attributes) {
         const lower = name.toLowerCase();

@@ -17,4 +17,6 @@ export type { AttributeStore, EvaluationOptions, RuleFiring, EvaluationResult, C
 export { CLAIM_TYPES, authorizationOutcome, requiresMfa, type AuthorizationOutcome } from './authorization.js';
 export { LanguageError, LANGUAGE_ERROR_CODES, isLanguageError, type LanguageErrorCode } from './errors.js';
 export { translateRegex, translateReplacement } from './regex-translate.js';
+/** The `Type ==` comparison of the default (ignoreCase) rule sets: the one comparator for claim types. */
+export { equalsIgnoreCase as claimTypeEquals } from './compile-expression.js';
 export { printRuleSet, printRule, printExpression } from './printer.js';

@@ -1,4 +1,5 @@
 import { DEVICE_CLAIM_TYPES, MULTIPLE_AUTHN, REQUEST_CLAIM_TYPES, type Claim } from '../claims/index.js';
+import { claimTypeEquals } from '../language/index.js';
 import { describeRuleTemplate, instantiateCondition, SID_RE, type PolicyTemplate, type ValueRef } from './policy-metadata.js';
 
 /**
@@ -192,18 +193,19 @@ export interface AcpContext {
   readonly relyingPartyIdentifiers: readonly string[];
 }
 
-const T_INSIDE = REQUEST_CLAIM_TYPES.insideCorporateNetwork.toLowerCase();
-const T_GROUP = REQUEST_CLAIM_TYPES.groupSid.toLowerCase();
-const T_PRIMARY_GROUP = REQUEST_CLAIM_TYPES.primaryGroupSid.toLowerCase();
-const T_AMR = REQUEST_CLAIM_TYPES.authnMethodsReferences.toLowerCase();
+const T_INSIDE = REQUEST_CLAIM_TYPES.insideCorporateNetwork;
+const T_GROUP = REQUEST_CLAIM_TYPES.groupSid;
+const T_PRIMARY_GROUP = REQUEST_CLAIM_TYPES.primaryGroupSid;
+const T_AMR = REQUEST_CLAIM_TYPES.authnMethodsReferences;
 const DEVICE_LEVEL_TYPE = {
-  authenticated: DEVICE_CLAIM_TYPES.isKnown.toLowerCase(),
-  managed: DEVICE_CLAIM_TYPES.isManaged.toLowerCase(),
-  compliant: DEVICE_CLAIM_TYPES.isCompliant.toLowerCase(),
+  authenticated: DEVICE_CLAIM_TYPES.isKnown,
+  managed: DEVICE_CLAIM_TYPES.isManaged,
+  compliant: DEVICE_CLAIM_TYPES.isCompliant,
 } as const;
 
-function hasClaim(claims: readonly Claim[], typeLower: string, test: (value: string) => boolean): boolean {
-  for (const c of claims) if (c.type.toLowerCase() === typeLower && test(c.value)) return true;
+/** Claim types compare as the rule evaluator's `Type ==` does (the trust boundary uses the same comparator). */
+function hasClaim(claims: readonly Claim[], type: string, test: (value: string) => boolean): boolean {
+  for (const c of claims) if (c.type.length === type.length && claimTypeEquals(c.type, type) && test(c.value)) return true;
   return false;
 }
 
@@ -225,8 +227,7 @@ export function conditionHolds(condition: AcpCondition, ctx: AcpContext): boolea
     case 'deviceTrust':
       return hasClaim(ctx.claims, DEVICE_LEVEL_TYPE[condition.level], isTrue);
     case 'claim': {
-      const type = condition.type.toLowerCase();
-      return hasClaim(ctx.claims, type, (v) => condition.values.includes(v));
+      return hasClaim(ctx.claims, condition.type, (v) => condition.values.includes(v));
     }
     case 'deviceRegistration':
       return ctx.relyingPartyIdentifiers.some((id) => id.toLowerCase().startsWith('urn:ms-drs:'));

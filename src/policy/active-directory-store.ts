@@ -46,8 +46,12 @@ export function parseAdStoreQuery(query: string, params: readonly string[]): AdS
   return { filter, attributes };
 }
 
-/** The "Active Directory" attribute store over DeviceDirectory.searchAttributes. */
-export function createActiveDirectoryStore(directory: DeviceDirectory): AttributeStore {
+/**
+ * The "Active Directory" attribute store over DeviceDirectory.searchAttributes. A search that hits
+ * `sizeLimit` (default 100 entries) fails the query, as any directory error does: a partial table
+ * would let deny rules fed by it silently not fire (the decision fails closed instead).
+ */
+export function createActiveDirectoryStore(directory: DeviceDirectory, options: { readonly sizeLimit?: number } = {}): AttributeStore {
   return {
     async query(query: string, params: readonly string[], types: readonly string[]): Promise<string[][]> {
       const { filter, attributes } = parseAdStoreQuery(query, params);
@@ -56,7 +60,7 @@ export function createActiveDirectoryStore(directory: DeviceDirectory): Attribut
       }
       let entries;
       try {
-        entries = await directory.searchAttributes(filter, attributes);
+        entries = options.sizeLimit !== undefined ? await directory.searchAttributes(filter, attributes, options.sizeLimit) : await directory.searchAttributes(filter, attributes);
       } catch (error) {
         const code = (error as { code?: string }).code ?? 'error';
         throw new PolicyError('DG_ERR_POLICY_ATTRIBUTE_STORE', `Active Directory attribute store query failed (${code})`);

@@ -1,16 +1,17 @@
 import { createCachedDirectory, type CachedDeviceDirectory, type DeviceCacheOptions } from '../cache/index.js';
 import { normalizeDeviceId, normalizeThumbprint } from '../certificate/index.js';
-import { DEVICE_CLAIM_TYPES, REQUEST_CLAIM_TYPES, type Claim } from '../claims/index.js';
+import type { Claim } from '../claims/index.js';
 import type { DeviceDirectory } from '../directory/index.js';
 import type { AttributeStore } from '../language/index.js';
-import { parseSamlToken } from '../saml/index.js';
+import { parseSamlToken, ReplayCache, SamlError, type SamlToken } from '../saml/index.js';
 import { createActiveDirectoryStore } from './active-directory-store.js';
-import type { Decision, DecisionEngine, DecisionRequest, DeviceDescription, DevicePresentation, RelyingPartySummary, ResolvedDevice } from './decision-types.js';
+import type { Decision, DecisionEngine, DecisionRequest, DeviceDescription, DevicePresentation, DeviceProof, RelyingPartySummary, ResolvedDevice, TraceEntry } from './decision-types.js';
 import { DeviceResolver, type Logger } from './device-resolver.js';
 import { PolicyError } from './errors.js';
 import { runPipeline, runPipelineNow } from './pipeline.js';
 import { loadRegistry, type Registry } from './registry.js';
 import { watchRules } from './rules-watcher.js';
+import { screenCallerClaims, type ScreenedClaims } from './trust-boundary.js';
 
 export interface DecisionEngineOptions {
   readonly rulesDir: string;
@@ -27,36 +28,16 @@ export interface DecisionEngineOptions {
   /** Base for a relative rulesDir and for paths in diagnostics (default process.cwd()). */
   readonly cwd?: string;
   readonly lenient?: boolean;
+  /** Most entries one Active Directory attribute-store search may return (default 100); more fails that rule set closed. */
+  readonly attributeStoreSizeLimit?: number;
 }
 
 const SILENT: Logger = { warn: () => undefined, info: () => undefined, error: () => undefined };
 
-// Device claims only ever come from the directory: a caller cannot assert its own device is compliant.
-const DEVICE_TYPES = new Set(Object.values(DEVICE_CLAIM_TYPES).map((t) => t.toLowerCase()));
-const T_PRIMARY_SID = REQUEST_CLAIM_TYPES.primarySid.toLowerCase();
-
-const NO_CALLER_CLAIMS: { claims: readonly Claim[]; primarySid?: string } = Object.freeze({ claims: Object.freeze([]) as readonly Claim[] });
-// Only types of these lengths can match (case-insensitively): skips lower-casing every other claim's type.
-const WATCHED_LENGTHS = new Set([...DEVICE_TYPES, T_PRIMARY_SID].map((t) => t.length));
-
-function callerClaims(claims: readonly Claim[] | undefined): { claims: readonly Claim[]; primarySid?: string } {
-  if (claims === undefined || claims.length === 0) return NO_CALLER_CLAIMS;
-  let primarySid: string | undefined;
-  let dropped = false;
-  for (const c of claims) {
-    if (!WATCHED_LENGTHS.has(c.type.length)) continue;
-    const t = c.type.toLowerCase();
-    if (DEVICE_TYPES.has(t)) dropped = true;
-    else if (primarySid === undefined && t === T_PRIMARY_SID) primarySid = c.value;
-  }
-  const kept = dropped ? claims.filter((c) => !DEVICE_TYPES.has(c.type.toLowerCase())) : claims;
-  return primarySid !== undefined ? { claims: kept, primarySid } : { claims: kept };
-}
-
 type DeviceView = Decision['device'];
 
 /** The device as a decision shows it (key order = the HTTP response schema). */
-function deviceViewOf(device: ResolvedDevice): DeviceView {
+function deviceViewOf(device: ResolvedDevice, proof: DeviceProof | undefined): DeviceView {
   return {
     status: device.status,
     ...(device.id !== undefined ? { id: device.id } : {}),
@@ -65,17 +46,36 @@ function deviceViewOf(device: ResolvedDevice): DeviceView {
     ...(device.managed !== undefined ? { managed: device.managed } : {}),
     ...(device.compliant !== undefined ? { compliant: device.compliant } : {}),
     source: device.source,
+    ...(proof !== undefined ? { proof } : {}),
   };
 }
 
-// Shared (frozen) resolutions come back for every cached decision: their views are made once.
-const sharedViews = new WeakMap<ResolvedDevice, DeviceView>();
+// Shared (frozen) resolutions come back for every cached decision: their views are made once per proof.
+const sharedViews = { certificate: new WeakMap<ResolvedDevice, DeviceView>(), identifier: new WeakMap<ResolvedDevice, DeviceView>(), none: new WeakMap<ResolvedDevice, DeviceView>() };
 
-function deviceView(device: ResolvedDevice): DeviceView {
-  if (!Object.isFrozen(device)) return deviceViewOf(device);
-  let view = sharedViews.get(device);
-  if (view === undefined) sharedViews.set(device, (view = Object.freeze(deviceViewOf(device))));
+function deviceView(device: ResolvedDevice, proof: DeviceProof | undefined): DeviceView {
+  if (!Object.isFrozen(device)) return deviceViewOf(device, proof);
+  const views = sharedViews[proof ?? 'none'];
+  let view = views.get(device);
+  if (view === undefined) views.set(device, (view = Object.freeze(deviceViewOf(device, proof))));
   return view;
+}
+
+/** How the request identified its device (presentationToQuery has checked it names exactly one way). */
+function proofOf(device: DevicePresentation | undefined): DeviceProof | undefined {
+  if (device === undefined || device === null) return undefined;
+  return (device as { certificate?: unknown }).certificate !== undefined ? 'certificate' : 'identifier';
+}
+
+/** The trace entry that shows what the trust boundary dropped (explain only). */
+function boundaryTrace(screened: ScreenedClaims): TraceEntry {
+  const types = [...new Set(screened.dropped.map((c) => c.type))];
+  return {
+    stage: 'caller_claims',
+    rule: 'trust boundary',
+    fired: true,
+    note: `dropped ${screened.dropped.length} caller claim(s) of device-context or authorization types, which only the directory and the rules issue: ${types.join(', ')}`,
+  };
 }
 
 const partyViews = new WeakMap<RelyingPartySummary, Decision['relyingParty']>();
@@ -93,10 +93,13 @@ function inputClaims(caller: readonly Claim[], device: readonly Claim[]): readon
   return caller.concat(device);
 }
 
-/** The caller's claims plus the verified SAML token's (SamlError, 400, on any problem with the token). */
-function withSamlClaims(registry: Registry, audience: readonly string[], token: string, at: Date, claims: readonly Claim[] | undefined): readonly Claim[] {
-  const saml = parseSamlToken(token, { trustedSigners: registry.samlTrustedSigners ?? [], now: at, audience });
-  return claims === undefined || claims.length === 0 ? saml.claims : [...claims, ...saml.claims];
+/** Assertion IDs remembered for one-time use (bounded; each until its validity ends). */
+const REPLAY_CACHE_MAX = 100_000;
+
+/** The verified assertion a decision will use up (enforce mode only). */
+interface UsedAssertion {
+  token?: SamlToken;
+  at?: Date;
 }
 
 class Engine implements DecisionEngine {
@@ -107,6 +110,7 @@ class Engine implements DecisionEngine {
   readonly #stores: Readonly<Record<string, AttributeStore>>;
   readonly #logger: Logger;
   readonly #now: () => Date;
+  readonly #replay = new ReplayCache({ max: REPLAY_CACHE_MAX });
   #watcher: { close(): void } | undefined;
   #reloading: Promise<{ revision: string; changed: boolean }> | undefined;
   #closed = false;
@@ -118,7 +122,9 @@ class Engine implements DecisionEngine {
     this.#logger = options.logger ?? SILENT;
     this.#now = options.now ?? (() => new Date());
     this.#resolver = new DeviceResolver({ directory, logger: this.#logger }, registry.farm, registry.trustedIssuerCertificates);
-    this.#stores = { 'Active Directory': createActiveDirectoryStore(options.directory) };
+    this.#stores = {
+      'Active Directory': createActiveDirectoryStore(options.directory, options.attributeStoreSizeLimit !== undefined ? { sizeLimit: options.attributeStoreSizeLimit } : {}),
+    };
     if (options.watch === true) {
       this.#watcher = watchRules(registry.rulesDir, () => {
         this.reload().then(
@@ -149,6 +155,16 @@ class Engine implements DecisionEngine {
   }
 
   async decide(request: DecisionRequest): Promise<Decision> {
+    if (request.samlToken === undefined) return this.#decide(request, undefined);
+    // A SAML assertion is used up by a decision that was made, not by one refused as bad input or
+    // failed by an outage (the caller may retry those); checked and marked at once, after the await.
+    const used: UsedAssertion = {};
+    const decision = await this.#decide(request, used);
+    if (used.token !== undefined) this.#replay.use(used.token, used.at!);
+    return decision;
+  }
+
+  async #decide(request: DecisionRequest, used: UsedAssertion | undefined): Promise<Decision> {
     if (this.#closed) throw new PolicyError('DG_ERR_POLICY_CLOSED', 'the decision engine is closed');
     const registry = this.#registry;
     if (typeof request.relyingParty !== 'string' || request.relyingParty === '') {
@@ -157,11 +173,11 @@ class Engine implements DecisionEngine {
     const rp = registry.byIdentifier.get(request.relyingParty);
     if (rp === undefined) throw new PolicyError('DG_ERR_POLICY_UNKNOWN_RELYING_PARTY', `no relying party has the identifier "${request.relyingParty}"`, 'relyingParty');
     const at = request.at ?? this.#now();
-    const caller = callerClaims(request.samlToken === undefined ? request.claims : withSamlClaims(registry, rp.summary.identifiers, request.samlToken, at, request.claims));
-    const resolving = this.#resolver.resolve(request.device, { at, primarySid: caller.primarySid });
+    const caller = screenCallerClaims(request.samlToken === undefined ? request.claims : this.#samlClaims(registry, rp.summary.identifiers, request, used!));
+    const resolving = this.#resolver.resolve(request.device, { at, primarySid: caller.primarySid, identifiers: registry.farm.identifierPresentations });
     // A fresh cache hit resolves synchronously; only a directory search is awaited.
     const device = resolving instanceof Promise ? await resolving : resolving;
-    const view = deviceView(device);
+    const view = deviceView(device, proofOf(request.device));
     const relyingParty = relyingPartyView(rp.summary);
     if (!rp.summary.enabled) {
       return {
@@ -178,6 +194,7 @@ class Engine implements DecisionEngine {
     const result = runPipelineNow(registry, rp, input, pipelineOptions) ?? (await runPipeline(registry, rp, input, pipelineOptions));
     const trace = result.trace;
     if (trace !== undefined) {
+      if (caller.dropped.length > 0) trace.unshift(boundaryTrace(caller));
       trace.unshift({
         stage: 'device',
         rule: 'device',
@@ -215,6 +232,31 @@ class Engine implements DecisionEngine {
       ...(trace !== undefined ? { trace } : {}),
       ...(result.issuedClaims !== undefined ? { issuedClaims: result.issuedClaims } : {}),
     };
+  }
+
+  /**
+   * The verified SAML token's claims (SamlError, 400, on any problem with the token). Caller claims
+   * beside a token are refused: an unsigned claim could otherwise pass for the token's (any Issuer).
+   * Without a what-if `at`, each assertion is accepted once.
+   */
+  #samlClaims(registry: Registry, audience: readonly string[], request: DecisionRequest, used: UsedAssertion): readonly Claim[] {
+    if (request.claims !== undefined && request.claims.length > 0) {
+      throw new SamlError('DG_ERR_SAML_WITH_CLAIMS', 'samlToken and claims cannot be combined: the user\'s claims come from the verified token only', 'claims');
+    }
+    const now = request.at ?? this.#now();
+    const farm = registry.farm;
+    const token = parseSamlToken(request.samlToken!, {
+      trustedSigners: registry.samlTrustedSigners ?? [],
+      now,
+      audience,
+      ...(farm.samlRecipients !== undefined ? { recipients: farm.samlRecipients } : {}),
+    });
+    if (request.at === undefined) {
+      this.#replay.check(token, now);
+      used.token = token;
+      used.at = now;
+    }
+    return token.claims;
   }
 
   async describeDevice(device: DevicePresentation, options: { primarySid?: string; at?: Date } = {}): Promise<DeviceDescription> {

@@ -6,6 +6,12 @@ export type { DeviceStatus };
 
 export type DecisionResult = 'permit' | 'deny' | 'mfa_required';
 
+/**
+ * How the caller identified the device: `certificate` (the device certificate, checked for validity
+ * and issuer) or `identifier` (a thumbprint or device ID, which proves nothing by itself).
+ */
+export type DeviceProof = 'certificate' | 'identifier';
+
 /** Where the device record came from on this request. */
 export type DeviceSource = 'cache' | 'directory' | 'stale_cache' | 'none';
 
@@ -31,7 +37,10 @@ export interface ResolvedDevice {
 }
 
 export interface DecisionReason {
-  /** e.g. permit_rule, deny_rule, no_permit, mfa_required, policy_permit, policy_no_match, relying_party_disabled. */
+  /**
+   * e.g. permit_rule, deny_rule, no_permit, mfa_required, policy_permit, policy_no_match, relying_party_disabled;
+   * fail-closed denies: rule_error, attribute_store_error, evaluation_budget_exceeded.
+   */
   readonly code: string;
   /** @RuleName, or "authorization.rules#3 (line 12)", or the access control policy rule. */
   readonly rule?: string;
@@ -39,7 +48,7 @@ export interface DecisionReason {
 }
 
 export interface TraceEntry {
-  readonly stage: 'acceptance' | 'additional_authentication' | 'authorization' | 'issuance' | 'device' | 'access_control_policy';
+  readonly stage: 'caller_claims' | 'acceptance' | 'additional_authentication' | 'authorization' | 'issuance' | 'device' | 'access_control_policy';
   readonly rule: string;
   readonly fired: boolean;
   readonly produced?: readonly Claim[];
@@ -57,6 +66,8 @@ export interface Decision {
     readonly managed?: boolean;
     readonly compliant?: boolean;
     readonly source: DeviceSource;
+    /** Absent when no device was presented. */
+    readonly proof?: DeviceProof;
   };
   readonly reason: DecisionReason;
   readonly policyRevision: string;
@@ -71,13 +82,15 @@ export interface DecisionRequest {
   readonly device?: DevicePresentation;
   readonly claims?: readonly Claim[];
   /**
-   * A SAML 2.0 token (base64 or XML) whose verified claims join `claims`; checked against farm.json's
-   * samlTrustedSigners, at `at`, for an audience among the relying party's identifiers.
+   * A SAML 2.0 token (base64 or XML) whose verified claims are the user's claims; checked against
+   * farm.json's samlTrustedSigners, at `at`, for an audience among the relying party's identifiers.
+   * Refused together with `claims` (DG_ERR_SAML_WITH_CLAIMS): token claims and caller claims never mix.
+   * Without `at`, each assertion ID is accepted once (replay cache).
    */
   readonly samlToken?: string;
   readonly explain?: boolean;
   readonly includeIssuedClaims?: boolean;
-  /** Decision time (certificate validity, staleness); defaults to now. */
+  /** Decision time (certificate validity, staleness); defaults to now. A what-if `at` also turns the SAML replay check off. */
   readonly at?: Date;
 }
 

@@ -33,6 +33,20 @@ export interface DeviceResolverOptions {
 }
 
 const NOT_PRESENTED: ResolvedDeviceWithRecord = Object.freeze({ status: 'not_presented', source: 'none', claims: Object.freeze([]) as readonly never[] });
+const UNTRUSTED_IDENTIFIER: ResolvedDeviceWithRecord = (() => {
+  const s = deviceStatus({ presented: true, untrustedIdentifier: true, now: new Date(0) });
+  return Object.freeze({ status: s.status, source: 'none', claims: Object.freeze([]) as readonly never[], ...(s.detail !== undefined ? { detail: s.detail } : {}) });
+})();
+
+export interface ResolveOptions {
+  readonly at: Date;
+  readonly primarySid?: string | undefined;
+  /**
+   * `untrusted`: a thumbprint or device ID is not looked up and resolves to `untrusted_identifier`
+   * (decisions under farm.json identifierPresentations "untrusted"). Default: looked up.
+   */
+  readonly identifiers?: 'trusted' | 'untrusted';
+}
 
 function rethrowAs(field: string, error: unknown): never {
   if (isCertificateError(error)) throw new CertificateError(error.code, error.message, field);
@@ -157,10 +171,11 @@ export class DeviceResolver {
    * Resolves a presentation. A fresh cache hit for a thumbprint or device ID is answered
    * synchronously (no promise); everything else returns a promise. Callers `await` either.
    */
-  resolve(device: DevicePresentation | undefined, options: { at: Date; primarySid?: string | undefined }): ResolvedDeviceWithRecord | Promise<ResolvedDeviceWithRecord> {
+  resolve(device: DevicePresentation | undefined, options: ResolveOptions): ResolvedDeviceWithRecord | Promise<ResolvedDeviceWithRecord> {
     if (device === undefined || device === null) return NOT_PRESENTED;
     const { query, certificate } = presentationToQuery(device);
     if (certificate === undefined) {
+      if (options.identifiers === 'untrusted') return UNTRUSTED_IDENTIFIER;
       const hit = this.#directory.peek(query);
       if (hit !== undefined) return this.#settle(hit.record, hit.source, undefined, options);
     }
@@ -206,8 +221,11 @@ export class DeviceResolver {
       maxInactiveDays: this.#farm.maxInactiveDays,
     });
     const names = this.#farm.claimMapping.trustTypeNames;
-    if (record === undefined) {
-      return { status: status.status, source, claims: [], ...(status.detail !== undefined ? { detail: status.detail } : {}) };
+    if (record === undefined || status.status === 'ambiguous') {
+      // Several objects: none is believed, and none of their attributes is shown as the device's
+      // (the first record, with the others' DNs, stays available to look-ups: devicegate device).
+      if (status.status === 'ambiguous' && source !== 'cache') this.#logger.warn(`device look-up is ambiguous, no device claims: ${status.detail ?? ''}`);
+      return { status: status.status, source, claims: [], ...(record !== undefined ? { record } : {}), ...(status.detail !== undefined ? { detail: status.detail } : {}) };
     }
     if (status.status === 'known' && status.detail === undefined) {
       // Only cache answers come back with the same record object; a directory answer is a one-off.

@@ -15,8 +15,29 @@ export interface FarmSettings {
   readonly maxInactiveDays?: number;
   readonly onDirectoryError: 'deny' | 'error';
   readonly attributeStores: readonly string[];
-  /** AD FS token-signing certificate files (PEM or DER), relative to rules/ unless absolute; a samlToken needs at least one. */
-  readonly samlTrustedSigners?: readonly string[];
+  /**
+   * AD FS token-signing certificates (PEM or DER files, relative to rules/ unless absolute), each bound
+   * to the SAML Issuer(s) it may sign for; a samlToken needs at least one.
+   */
+  readonly samlTrustedSigners?: readonly SamlTrustedSignerSetting[];
+  /**
+   * devicegate's own URL(s): when set, a SAML bearer SubjectConfirmationData Recipient must be one of
+   * them. Unset: Recipient is not checked (NotOnOrAfter always is).
+   */
+  readonly samlRecipients?: readonly string[];
+  /**
+   * `trusted` (default): a thumbprint or device ID presentation counts as an authenticated device, as a
+   * certificate does. `untrusted`: such presentations get device status `untrusted_identifier` and no
+   * device claims; only a certificate can make a device known.
+   */
+  readonly identifierPresentations: 'trusted' | 'untrusted';
+}
+
+export interface SamlTrustedSignerSetting {
+  /** Certificate file (PEM may hold several, e.g. primary and secondary token-signing certificates). */
+  readonly certificate: string;
+  /** The <Issuer> values this certificate may sign for (e.g. http://adfs.contoso.com/adfs/services/trust). */
+  readonly issuers: readonly string[];
 }
 
 export const DEFAULT_ACCEPTANCE_RULES = 'claims-providers/active-directory.rules';
@@ -50,8 +71,41 @@ const FARM_KEYS: Readonly<Record<string, (value: unknown, problem: Problem) => v
       if (!(KNOWN_ATTRIBUTE_STORES as readonly string[]).includes(store)) problem(`unknown attribute store "${store}" (known: "Active Directory")`, ['attributeStores', i]);
     });
   },
-  samlTrustedSigners: (v, problem) => checkStrings(v, 'samlTrustedSigners', problem),
+  samlTrustedSigners: (v, problem) => checkSigners(v, problem),
+  samlRecipients: (v, problem) => checkStrings(v, 'samlRecipients', problem),
+  identifierPresentations: (v, problem) => {
+    if (v !== 'trusted' && v !== 'untrusted') problem('"identifierPresentations" must be "trusted" or "untrusted"', ['identifierPresentations']);
+  },
 };
+
+/** samlTrustedSigners entries: `{ "certificate": "<file>", "issuers": ["<Issuer>", ...] }`. */
+function checkSigners(value: unknown, problem: Problem): void {
+  if (!Array.isArray(value)) {
+    problem('"samlTrustedSigners" must be an array of { "certificate": "<file>", "issuers": ["<SAML Issuer>", ...] }', ['samlTrustedSigners']);
+    return;
+  }
+  value.forEach((entry: unknown, i) => {
+    const at = `"samlTrustedSigners[${i}]"`;
+    if (typeof entry === 'string') {
+      problem(
+        `${at} is a bare certificate path; each signer must name the Issuer(s) it may sign for: { "certificate": ${JSON.stringify(entry)}, "issuers": ["http://<your AD FS>/adfs/services/trust"] }`,
+        ['samlTrustedSigners', i],
+      );
+      return;
+    }
+    if (!isRecord(entry)) {
+      problem(`${at} must be { "certificate": "<file>", "issuers": ["<SAML Issuer>", ...] }`, ['samlTrustedSigners', i]);
+      return;
+    }
+    for (const key of Object.keys(entry)) if (key !== 'certificate' && key !== 'issuers') problem(`unknown key "samlTrustedSigners[${i}].${key}"`, ['samlTrustedSigners', i, key], 'key');
+    const certificate = entry['certificate'];
+    const issuers = entry['issuers'];
+    if (typeof certificate !== 'string' || certificate === '') problem(`"samlTrustedSigners[${i}].certificate" must be a non-empty path string`, ['samlTrustedSigners', i]);
+    if (!Array.isArray(issuers) || issuers.length === 0 || issuers.some((s) => typeof s !== 'string' || s.trim() === '')) {
+      problem(`"samlTrustedSigners[${i}].issuers" must be a non-empty array of the SAML Issuer values this certificate may sign for`, ['samlTrustedSigners', i]);
+    }
+  });
+}
 
 function checkStrings(v: unknown, key: string, problem: Problem): boolean {
   if (!Array.isArray(v)) {
@@ -92,7 +146,8 @@ export function parseFarmSettings(json: unknown): { settings?: FarmSettings; pro
   const acceptance = str('acceptanceRules');
   const additional = str('additionalAuthenticationRules');
   const days = json['maxInactiveDays'] as number | undefined;
-  const samlTrustedSigners = list('samlTrustedSigners');
+  const samlTrustedSigners = json['samlTrustedSigners'] as SamlTrustedSignerSetting[] | undefined;
+  const samlRecipients = list('samlRecipients');
   return {
     settings: {
       trustedDeviceIssuers: list('trustedDeviceIssuers') ?? [],
@@ -104,6 +159,8 @@ export function parseFarmSettings(json: unknown): { settings?: FarmSettings; pro
       onDirectoryError: (json['onDirectoryError'] as 'deny' | 'error' | undefined) ?? 'deny',
       attributeStores: list('attributeStores') ?? [...KNOWN_ATTRIBUTE_STORES],
       ...(samlTrustedSigners !== undefined ? { samlTrustedSigners } : {}),
+      ...(samlRecipients !== undefined ? { samlRecipients } : {}),
+      identifierPresentations: (json['identifierPresentations'] as 'trusted' | 'untrusted' | undefined) ?? 'trusted',
     },
     problems,
   };

@@ -5,6 +5,7 @@ export type {
   DecisionRequest,
   DecisionResult,
   DeviceDescription,
+  DeviceProof,
   DevicePresentation,
   DeviceSource,
   DeviceStatus,
@@ -34,4 +35,6 @@ export { parseJsonWithPositions, positionAt, type JsonIssue, type JsonPath } fro
 export { DeviceResolver, presentationToQuery, type Logger } from './device-resolver.js';
 export { createActiveDirectoryStore, parseAdStoreQuery } from './active-directory-store.js';
 export { runPipeline } from './pipeline.js';
+export { FAIL_CLOSED_REASON_CODES, failClosedCode, failClosedReasonOf, isFailClosedReason, type FailClosedReasonCode } from './fail-closed.js';
+export { isProtectedClaimType, screenCallerClaims, type ScreenedClaims } from './trust-boundary.js';
 export { importAdfsExport, parseAdfsExport, slugify, type ImportReport, type ImportedTrust, type SkippedTrust, type AdfsTrustExport } from './adfs-import.js';

@@ -1,7 +1,8 @@
 import { makeClaim, MULTIPLE_AUTHN, REQUEST_CLAIM_TYPES, type Claim } from '../claims/index.js';
-import { authorizationOutcome, type AttributeStore, type EvaluationResult } from '../language/index.js';
+import { authorizationOutcome, claimTypeEquals, isLanguageError, type AttributeStore, type EvaluationResult, type LanguageError } from '../language/index.js';
 import { describeAcpRule, evaluateAccessControlPolicy, mfaDone, type CompiledAccessControlPolicy } from './access-control-policies.js';
 import type { DecisionReason, DecisionResult, TraceEntry } from './decision-types.js';
+import { failClosedReason } from './fail-closed.js';
 import type { LoadedRelyingParty, LoadedRuleSet, Registry } from './registry.js';
 
 export interface PipelineOptions {
@@ -24,15 +25,53 @@ type Stage = TraceEntry['stage'];
 type RunResult = EvaluationResult;
 
 const MFA_CLAIM = makeClaim({ type: REQUEST_CLAIM_TYPES.authnMethodsReferences, value: MULTIPLE_AUTHN });
-const T_AUTHN_METHOD = REQUEST_CLAIM_TYPES.authenticationMethod.toLowerCase();
+const T_AUTHN_METHOD = REQUEST_CLAIM_TYPES.authenticationMethod;
+
+/** A rule set threw a LanguageError while evaluating: the decision fails closed (deny, naming the rule). */
+class StageFailure extends Error {
+  constructor(
+    readonly stage: Stage,
+    readonly loaded: LoadedRuleSet,
+    readonly error: LanguageError,
+  ) {
+    super(error.message);
+  }
+}
+
+function stageFailure(stage: Stage, loaded: LoadedRuleSet, error: unknown): unknown {
+  return isLanguageError(error) ? new StageFailure(stage, loaded, error) : error;
+}
 
 /** Runs one rule set; the sync evaluator unless the set calls an attribute store. */
 async function run(loaded: LoadedRuleSet, input: readonly Claim[], options: PipelineOptions, stage: Stage, trace: TraceEntry[] | undefined): Promise<RunResult> {
   const set = loaded.ruleSet;
   const evalOptions = trace !== undefined ? { trace: true, stores: options.stores } : { stores: options.stores };
-  const result = set.usesStores ? await set.evaluateAsync(input, evalOptions) : set.evaluate(input, evalOptions);
+  let result: RunResult;
+  try {
+    result = set.usesStores ? await set.evaluateAsync(input, evalOptions) : set.evaluate(input, evalOptions);
+  } catch (error) {
+    throw stageFailure(stage, loaded, error);
+  }
   if (trace !== undefined) appendTrace(trace, stage, loaded, result);
   return result;
+}
+
+/** The synchronous evaluation of the fast path, with the same failure mapping. */
+function runSync(loaded: LoadedRuleSet, input: readonly Claim[], stage: Stage): RunResult {
+  try {
+    return loaded.ruleSet.evaluate(input);
+  } catch (error) {
+    throw stageFailure(stage, loaded, error);
+  }
+}
+
+/** A failed stage -> deny with the fail-closed reason (and a trace entry when explaining). */
+function failClosed(failure: StageFailure, trace: TraceEntry[] | undefined): PipelineResult {
+  const rule = labelOf(failure.loaded, failure.error.ruleIndex);
+  const reason = failClosedReason(rule, failure.error);
+  if (trace === undefined) return { decision: 'deny', reason };
+  trace.push({ stage: failure.stage, rule, fired: false, note: `evaluation failed: ${failure.error.code}` });
+  return { decision: 'deny', reason, trace };
 }
 
 function appendTrace(trace: TraceEntry[], stage: Stage, loaded: LoadedRuleSet, result: EvaluationResult): void {
@@ -105,7 +144,7 @@ function ruleOutcome(loaded: LoadedRuleSet, kind: 'permit' | 'deny', ruleIndex: 
 function mfaDemand(result: RunResult): number | undefined {
   for (let i = 0; i < result.output.length; i++) {
     const c = result.output[i]!;
-    if (c.value === MULTIPLE_AUTHN && c.type.toLowerCase() === T_AUTHN_METHOD) return result.producedBy[i] ?? -1;
+    if (c.value === MULTIPLE_AUTHN && claimTypeEquals(c.type, T_AUTHN_METHOD)) return result.producedBy[i] ?? -1;
   }
   return undefined;
 }
@@ -196,6 +235,15 @@ export async function runPipeline(registry: Registry, rp: LoadedRelyingParty, in
   const now = runPipelineNow(registry, rp, input, options);
   if (now !== undefined) return now;
   const trace: TraceEntry[] | undefined = options.explain ? [] : undefined;
+  try {
+    return await runStages(registry, rp, input, options, trace);
+  } catch (error) {
+    if (error instanceof StageFailure) return failClosed(error, trace);
+    throw error;
+  }
+}
+
+async function runStages(registry: Registry, rp: LoadedRelyingParty, input: readonly Claim[], options: PipelineOptions, trace: TraceEntry[] | undefined): Promise<PipelineResult> {
   const accepted = registry.acceptance !== undefined ? (await run(registry.acceptance, input, options, 'acceptance', trace)).output : input;
 
   let mfaBy: string | undefined;
@@ -236,7 +284,12 @@ export async function runPipeline(registry: Registry, rp: LoadedRelyingParty, in
  */
 export function runPipelineNow(registry: Registry, rp: LoadedRelyingParty, input: readonly Claim[], options: PipelineOptions): PipelineResult | undefined {
   if (options.explain || options.includeIssuedClaims || !isSync(registry, rp)) return undefined;
-  return decideSync(registry, rp, input);
+  try {
+    return decideSync(registry, rp, input);
+  } catch (error) {
+    if (error instanceof StageFailure) return failClosed(error, undefined);
+    throw error;
+  }
 }
 
 const syncByParty = new WeakMap<LoadedRelyingParty, boolean>();
@@ -260,15 +313,15 @@ function authorizeSync(rp: LoadedRelyingParty, claims: readonly Claim[]): AuthzO
   }
   const authz = rp.authorization;
   if (authz === undefined) return NO_AUTHORIZATION_RULES;
-  return authorizationResult(authz, authz.ruleSet.evaluate(claims));
+  return authorizationResult(authz, runSync(authz, claims, 'authorization'));
 }
 
 function decideSync(registry: Registry, rp: LoadedRelyingParty, input: readonly Claim[]): AuthzOutcome {
-  const accepted = registry.acceptance !== undefined ? registry.acceptance.ruleSet.evaluate(input).output : input;
+  const accepted = registry.acceptance !== undefined ? runSync(registry.acceptance, input, 'acceptance').output : input;
   let mfaBy: string | undefined;
   for (const loaded of [registry.globalAdditionalAuthentication, rp.additionalAuthentication]) {
     if (loaded === undefined) continue;
-    const index = mfaDemand(loaded.ruleSet.evaluate(accepted));
+    const index = mfaDemand(runSync(loaded, accepted, 'additional_authentication'));
     if (index !== undefined) {
       mfaBy = labelOf(loaded, index < 0 ? undefined : index);
       break;

@@ -204,14 +204,14 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
         farmAt(['trustedDeviceIssuers'], `trustedDeviceIssuers: ${(error as Error).message}`);
       }
     }
-    for (const [i, file] of (farm.samlTrustedSigners ?? []).entries()) {
+    for (const [i, { certificate: file, issuers }] of (farm.samlTrustedSigners ?? []).entries()) {
       const abs = resolve(root, file);
       const bytes = await readOptional(abs);
       if (bytes === undefined) farmAt(['samlTrustedSigners', i], `samlTrustedSigners file ${shown(abs)} not found`);
       else {
         remember(`saml:${file}`, bytes);
         try {
-          samlTrustedSigners.push(...loadTrustedSigners([{ where: shown(abs), bytes: normalizeTextBytes(bytes) }]));
+          samlTrustedSigners.push(...loadTrustedSigners([{ where: shown(abs), bytes: normalizeTextBytes(bytes), issuers }]));
         } catch (error) {
           farmAt(['samlTrustedSigners', i], `samlTrustedSigners: ${(error as Error).message}`);
         }

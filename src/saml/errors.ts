@@ -16,6 +16,14 @@ export const SAML_ERROR_CODES = {
   DG_ERR_SAML_NO_TRUSTED_SIGNERS: 400,
   /** A samlTrustedSigners file is not an X.509 certificate with an RSA key (PEM or DER). */
   DG_ERR_SAML_SIGNER_CONFIG: 400,
+  /** The token's <Issuer> is not one of the issuers farm.json binds its (trusted) signer to. */
+  DG_ERR_SAML_ISSUER_NOT_ALLOWED: 400,
+  /** No bearer <SubjectConfirmation> whose SubjectConfirmationData is in time (NotOnOrAfter) and, when farm.json names samlRecipients, for one of them. */
+  DG_ERR_SAML_SUBJECT_CONFIRMATION: 400,
+  /** The assertion ID was already used for a decision (one-time use; what-if decisions with an explicit time are exempt). */
+  DG_ERR_SAML_REPLAYED: 400,
+  /** A request carries both samlToken and claims: the user's claims come from the verified token only. */
+  DG_ERR_SAML_WITH_CLAIMS: 400,
 } as const;
 
 export type SamlErrorCode = keyof typeof SAML_ERROR_CODES;

@@ -47,6 +47,8 @@ export interface ParseSamlTokenOptions {
   readonly audience?: string | readonly string[];
   /** Allowed clock difference for NotBefore / NotOnOrAfter; default 300 s. */
   readonly clockSkewSec?: number;
+  /** When given, a bearer SubjectConfirmationData Recipient must be one of these (devicegate's own URLs). */
+  readonly recipients?: readonly string[];
 }
 
 export interface SamlToken {
@@ -57,7 +59,9 @@ export interface SamlToken {
   readonly assertionId: string;
   readonly notBefore: Date;
   readonly notOnOrAfter: Date;
-  /** Subject DN of the trusted certificate that verified the signature. */
+  /** The earlier of Conditions NotOnOrAfter and the accepted bearer SubjectConfirmationData NotOnOrAfter. */
+  readonly usableUntil: Date;
+  /** Subject DN of the trusted certificate that verified the signature (the assertion's, when both are signed). */
   readonly signer: string;
 }
 
@@ -92,14 +96,28 @@ function algorithm(parent: XmlElement, localName: string): string | undefined {
   return el.length === 1 ? attr(el[0]!, 'Algorithm') : undefined;
 }
 
-/** The one <Signature>, checked for shape and allow-listed algorithms before any crypto runs. */
-function inspectSignature(root: XmlElement, assertion: XmlElement): { signature: XmlElement; signedId: string; keyInfoCert?: Buffer } {
+/**
+ * The token's signatures: one on the <Assertion>, one on the <Response> around it, or both (AD FS
+ * SamlResponseSignature MessageAndAssertion); anything else is refused before any crypto runs.
+ */
+function findSignatures(root: XmlElement, assertion: XmlElement): { onAssertion?: XmlElement; onResponse?: XmlElement } {
   const signatures = descendants(root, DSIG_NS, 'Signature');
   if (signatures.length === 0) throw new SamlError('DG_ERR_SAML_BAD_SIGNATURE', 'samlToken is not signed');
-  if (signatures.length > 1) throw unsupported('samlToken has more than one <Signature>');
-  const signature = signatures[0]!;
-  const parent = signature.parentNode as XmlElement | null;
-  if (parent !== assertion && parent !== root) throw unsupported('the <Signature> must sign the <Assertion> or the <Response> it is in');
+  if (signatures.length > 2) throw unsupported('samlToken has more than two <Signature> elements');
+  let onAssertion: XmlElement | undefined;
+  let onResponse: XmlElement | undefined;
+  for (const signature of signatures) {
+    const parent = signature.parentNode as XmlElement | null;
+    if (parent === assertion && onAssertion === undefined) onAssertion = signature;
+    else if (parent === root && root !== assertion && onResponse === undefined) onResponse = signature;
+    else throw unsupported('each <Signature> must sign the <Assertion> or the <Response> it is in (at most one each)');
+  }
+  return { ...(onAssertion !== undefined ? { onAssertion } : {}), ...(onResponse !== undefined ? { onResponse } : {}) };
+}
+
+/** One <Signature>, checked for shape and allow-listed algorithms before any crypto runs. */
+function inspectSignature(signature: XmlElement): { signature: XmlElement; signedId: string; keyInfoCert?: Buffer } {
+  const parent = signature.parentNode as XmlElement;
   const signedId = attr(parent, 'ID');
   if (signedId === undefined || signedId === '') throw new SamlError('DG_ERR_SAML_MALFORMED', 'the signed element has no ID');
 
@@ -215,15 +233,32 @@ function verifyToken(input: string | Buffer, signers: readonly TrustedSigner[]):
     const code = status !== undefined ? childElements(status, SAML2_PROTOCOL_NS, 'StatusCode')[0] : undefined;
     if (code !== undefined && attr(code, 'Value') !== STATUS_SUCCESS) throw new SamlError('DG_ERR_SAML_MALFORMED', 'the SAML <Response> status is not Success');
   }
-  const { signature, signedId, keyInfoCert } = inspectSignature(root, assertion);
-  const { signed, signer } = verify(xml, signature, signers, keyInfoCert);
+  const { onAssertion, onResponse } = findSignatures(root, assertion);
+  // Every signature present must verify; the assertion is read from the innermost signed bytes.
+  const checked = [onResponse, onAssertion].filter((s): s is XmlElement => s !== undefined).map((element) => {
+    const { signature, signedId, keyInfoCert } = inspectSignature(element);
+    const { signed, signer } = verify(xml, signature, signers, keyInfoCert);
+    // From here on only the signed canonical bytes count.
+    const signedRoot = parseXml(signed, 'the signed part of samlToken').documentElement!;
+    if (attr(signedRoot, 'ID') !== signedId) throw new SamlError('DG_ERR_SAML_BAD_SIGNATURE', 'the signed element is not the one the token presents');
+    return { signedRoot, signer };
+  });
+  const innermost = checked.at(-1)!;
+  const content = readAssertion(findAssertion(innermost.signedRoot, 'the signed part of samlToken'));
+  // Each signer may sign only for the Issuer(s) farm.json binds it to (a trusted key is not a licence to be any issuer).
+  for (const { signer } of checked) {
+    if (signer.issuers !== undefined && !signer.issuers.includes(content.issuer)) {
+      throw new SamlError(
+        'DG_ERR_SAML_ISSUER_NOT_ALLOWED',
+        `samlToken Issuer "${printable(content.issuer)}" is not one that its signer "${printable(signer.subject)}" may sign for (farm.json samlTrustedSigners issuers)`,
+      );
+    }
+  }
+  return { ...content, signer: innermost.signer.subject.replace(/\n/g, ', ') };
+}
 
-  // From here on only the signed canonical bytes count.
-  const signedDoc = parseXml(signed, 'the signed part of samlToken');
-  const signedRoot = signedDoc.documentElement!;
-  if (attr(signedRoot, 'ID') !== signedId) throw new SamlError('DG_ERR_SAML_BAD_SIGNATURE', 'the signed element is not the one the token presents');
-  const content = readAssertion(findAssertion(signedRoot, 'the signed part of samlToken'));
-  return { ...content, signer: signer.subject.replace(/\n/g, ', ') };
+function printable(s: string): string {
+  return s.replace(/\n/g, ', ').replace(/[^\x20-\x7e]/g, '?').slice(0, 160);
 }
 
 function check(content: Verified, options: ParseSamlTokenOptions): SamlToken {
@@ -231,6 +266,25 @@ function check(content: Verified, options: ParseSamlTokenOptions): SamlToken {
   const now = options.now.getTime();
   if (now + skewMs < content.notBefore.getTime()) throw new SamlError('DG_ERR_SAML_EXPIRED', `samlToken is not valid before ${content.notBefore.toISOString()}`);
   if (now - skewMs >= content.notOnOrAfter.getTime()) throw new SamlError('DG_ERR_SAML_EXPIRED', `samlToken expired at ${content.notOnOrAfter.toISOString()}`);
+
+  // SAML profiles 4.1.4.2: a bearer SubjectConfirmation whose data has NotOnOrAfter (in time) and,
+  // when we know our own URL, our Recipient.
+  if (content.bearerConfirmations.length === 0) throw new SamlError('DG_ERR_SAML_SUBJECT_CONFIRMATION', 'samlToken has no bearer <SubjectConfirmation>');
+  let confirmedUntil: number | undefined;
+  let why = 'its bearer SubjectConfirmationData has no NotOnOrAfter';
+  for (const c of content.bearerConfirmations) {
+    if (c.notOnOrAfter === undefined) continue;
+    if (now - skewMs >= c.notOnOrAfter.getTime()) {
+      why = `its bearer SubjectConfirmationData expired at ${c.notOnOrAfter.toISOString()}`;
+      continue;
+    }
+    if (options.recipients !== undefined && (c.recipient === undefined || !options.recipients.includes(c.recipient))) {
+      why = c.recipient === undefined ? 'its bearer SubjectConfirmationData names no Recipient' : 'its bearer SubjectConfirmationData Recipient is not this service (farm.json samlRecipients)';
+      continue;
+    }
+    confirmedUntil = Math.max(confirmedUntil ?? 0, c.notOnOrAfter.getTime());
+  }
+  if (confirmedUntil === undefined) throw new SamlError('DG_ERR_SAML_SUBJECT_CONFIRMATION', `samlToken subject cannot be confirmed: ${why}`);
 
   if (options.audience !== undefined) {
     const wanted = typeof options.audience === 'string' ? [options.audience] : options.audience;
@@ -247,6 +301,7 @@ function check(content: Verified, options: ParseSamlTokenOptions): SamlToken {
     assertionId: content.id,
     notBefore: content.notBefore,
     notOnOrAfter: content.notOnOrAfter,
+    usableUntil: new Date(Math.min(confirmedUntil, content.notOnOrAfter.getTime())),
     signer: content.signer,
   };
 }

@@ -24,6 +24,14 @@ export const SAML_CLAIM_PROPERTIES = {
 const DATE_TIME_TYPE = `${XS_NS}#dateTime`;
 const XS_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
+const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
+
+/** A bearer <SubjectConfirmation>'s <SubjectConfirmationData> (SAML profiles 4.1.4.2). */
+export interface BearerConfirmation {
+  readonly notOnOrAfter?: Date;
+  readonly recipient?: string;
+}
+
 export interface AssertionContent {
   readonly id: string;
   readonly issuer: string;
@@ -32,6 +40,8 @@ export interface AssertionContent {
   readonly notOnOrAfter: Date;
   /** One entry per <AudienceRestriction>; each must contain the audience (SAML core 2.5.1.4). */
   readonly audienceRestrictions: readonly (readonly string[])[];
+  /** The bearer subject confirmations (other methods are not read). */
+  readonly bearerConfirmations: readonly BearerConfirmation[];
   readonly claims: readonly Claim[];
 }
 
@@ -85,8 +95,21 @@ export function readAssertion(assertion: XmlElement): AssertionContent {
 
   const claims: Claim[] = [];
   let subject: string | undefined;
+  const bearerConfirmations: BearerConfirmation[] = [];
   const subjectEl = one(assertion, 'Subject', false);
   if (subjectEl !== undefined) {
+    for (const confirmation of childElements(subjectEl, SAML2_ASSERTION_NS, 'SubjectConfirmation')) {
+      if (attr(confirmation, 'Method') !== BEARER) continue;
+      const data = childElements(confirmation, SAML2_ASSERTION_NS, 'SubjectConfirmationData');
+      if (data.length > 1) throw malformed('a <SubjectConfirmation> has more than one <SubjectConfirmationData>');
+      const d = data[0];
+      const until = d !== undefined ? attr(d, 'NotOnOrAfter') : undefined;
+      const recipient = d !== undefined ? attr(d, 'Recipient') : undefined;
+      bearerConfirmations.push({
+        ...(until !== undefined ? { notOnOrAfter: parseDateTime(until, 'SubjectConfirmationData NotOnOrAfter') } : {}),
+        ...(recipient !== undefined ? { recipient } : {}),
+      });
+    }
     if (childElements(subjectEl, SAML2_ASSERTION_NS, 'EncryptedID').length > 0) throw new SamlError('DG_ERR_SAML_UNSUPPORTED', 'encrypted NameIDs are not supported');
     const ids = childElements(subjectEl, SAML2_ASSERTION_NS, 'NameID');
     if (ids.length > 1) throw malformed('the assertion <Subject> has more than one <NameID>');
@@ -138,5 +161,5 @@ export function readAssertion(assertion: XmlElement): AssertionContent {
     claims.push(makeClaim({ type: SAML_CLAIM_TYPES.authenticationInstant, value: instant!, valueType: DATE_TIME_TYPE, issuer }));
   }
 
-  return { id, issuer, ...(subject !== undefined ? { subject } : {}), notBefore, notOnOrAfter, audienceRestrictions, claims };
+  return { id, issuer, ...(subject !== undefined ? { subject } : {}), notBefore, notOnOrAfter, audienceRestrictions, bearerConfirmations, claims };
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DecisionResult } from '../policy/index.js';
+import { FAIL_CLOSED_REASON_CODES, type DecisionResult, type FailClosedReasonCode } from '../policy/index.js';
 import type { DeviceDirectory, DirectoryHealth } from '../directory/index.js';
 
 /** Counters a cache can expose (src/cache keeps them; we only read). */
@@ -92,6 +92,7 @@ interface HistogramValue {
 export class ServerMetrics {
   readonly registry = new Registry();
   private readonly decided: Record<DecisionResult, number> = { permit: 0, deny: 0, mfa_required: 0 };
+  private readonly failedClosed: Record<FailClosedReasonCode, number> = { rule_error: 0, attribute_store_error: 0, evaluation_budget_exceeded: 0 };
   private readonly decisionErrors: Counter<'status'>;
   private readonly decisionSeconds: PlainHistogram;
   private readonly ldapSeconds: Histogram<'outcome'>;
@@ -107,6 +108,17 @@ export class ServerMetrics {
       collect() {
         this.reset();
         for (const result of ['permit', 'deny', 'mfa_required'] as const) if (decided[result] > 0) this.inc({ result }, decided[result]);
+      },
+    });
+    const failedClosed = this.failedClosed;
+    new Counter({
+      name: 'devicegate_fail_closed_decisions_total',
+      help: 'Decisions that denied because a rule set could not be evaluated, by reason (rule_error, attribute_store_error, evaluation_budget_exceeded)',
+      labelNames: ['reason'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const reason of FAIL_CLOSED_REASON_CODES) if (failedClosed[reason] > 0) this.inc({ reason }, failedClosed[reason]);
       },
     });
     this.decisionErrors = new Counter({ name: 'devicegate_decision_errors_total', help: 'Decision requests answered with an error, by HTTP status', labelNames: ['status'] as const, registers });
@@ -126,8 +138,10 @@ export class ServerMetrics {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'devicegate_' });
   }
 
-  observeDecision(result: DecisionResult, startedAt: number): void {
+  /** `failedClosed`: the decision's fail-closed reason, when it is one (policy's failClosedReasonOf). */
+  observeDecision(result: DecisionResult, startedAt: number, failedClosed?: FailClosedReasonCode): void {
     this.decided[result]++;
+    if (failedClosed !== undefined) this.failedClosed[failedClosed]++;
     this.decisionSeconds.observe((performance.now() - startedAt) / 1000);
   }
 

@@ -111,6 +111,10 @@ t.test('device status table', async (t) => {
     { name: 'recent with maxInactiveDays 90', input: { presented: true, maxInactiveDays: 90, record: { ...base, approximateLastLogon: recent } }, expect: 'known' },
     { name: 'no logon time is not stale', input: { presented: true, maxInactiveDays: 1, record: { ...base, approximateLastLogon: undefined } }, expect: 'known' },
     { name: 'disabled beats stale', input: { presented: true, maxInactiveDays: 90, record: { ...base, isEnabled: false, approximateLastLogon: old } }, expect: 'disabled' },
+    { name: 'identifier not accepted as authentication', input: { presented: true, untrustedIdentifier: true, record: base }, expect: 'untrusted_identifier' },
+    { name: 'two objects for one key', input: { presented: true, record: { ...base, duplicates: ['CN=other,CN=RegisteredDevices,DC=contoso,DC=com'] } }, expect: 'ambiguous' },
+    { name: 'ambiguous beats a good certificate', input: { presented: true, record: { ...base, duplicates: ['CN=other'] }, certificate: { ok: true } }, expect: 'ambiguous' },
+    { name: 'no duplicates: known', input: { presented: true, record: { ...base, duplicates: [] } }, expect: 'known' },
   ];
   for (const c of cases) {
     const r = deviceStatus({ ...c.input, now });

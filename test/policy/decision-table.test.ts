@@ -1,6 +1,8 @@
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createDecisionEngine, type Decision } from '../../src/policy/index.js';
-import { certificatePem, device, manifest, now, openFixtureDirectory, RULES, user, userClaims } from './helpers.js';
+import { certificatePem, device, manifest, now, openFixtureDirectory, RULES, tempRules, user, userClaims } from './helpers.js';
 
 // Every fixture device x every sample relying party, presented by certificate (the AD FS path), by the
 // device's owner. Expected values are written out by hand from fixtures/devices.json and rules/.
@@ -93,7 +95,9 @@ t.test('decision table: fixture devices x sample relying parties (LDIF)', async 
   t.equal((await engine.decide({ relyingParty: RP.registered, claims: userClaims(dan) })).decision, 'deny');
 });
 
-t.test('thumbprint and device ID presentations skip the certificate checks', async (t) => {
+// An identifier proves nothing: with the default identifierPresentations "trusted" it is looked up as
+// the farm's trust model says, and every decision says how the device was identified (proof).
+t.test('thumbprint and device ID presentations skip the certificate checks, and say so (proof identifier)', async (t) => {
   const directory = await openFixtureDirectory();
   const engine = await createDecisionEngine({ rulesDir: RULES, directory, now, ownsDirectory: true });
   t.teardown(() => engine.close());
@@ -108,7 +112,28 @@ t.test('thumbprint and device ID presentations skip the certificate checks', asy
   for (const [name, presented, status] of cases) {
     const d = await engine.decide({ relyingParty: RP.intranet, device: presented });
     t.equal(d.device.status, status, name);
+    t.equal(d.device.proof, 'identifier', `${name}: proof`);
   }
+  const byCert = await engine.decide({ relyingParty: RP.intranet, device: { certificate: certificatePem('expired-cert') } });
+  t.same([byCert.device.status, byCert.device.proof], ['untrusted_certificate', 'certificate'], 'the same device by its certificate');
   const again = await engine.decide({ relyingParty: RP.intranet, device: { thumbprint: device('expired-cert').thumbprint } });
   t.equal(again.device.source, 'cache', 'the second look-up is served from the cache');
+});
+
+t.test('identifierPresentations "untrusted": the expired-certificate device by thumbprint is not known', async (t) => {
+  const rules = await tempRules({}, true);
+  t.teardown(rules.done);
+  const farm = JSON.parse(readFileSync(join(rules.dir, 'farm.json'), 'utf8')) as Record<string, unknown>;
+  await rules.write({ 'farm.json': JSON.stringify({ ...farm, identifierPresentations: 'untrusted' }) });
+  const directory = await openFixtureDirectory();
+  const engine = await createDecisionEngine({ rulesDir: rules.dir, directory, now, ownsDirectory: true });
+  t.teardown(() => engine.close());
+  for (const presented of [{ thumbprint: device('expired-cert').thumbprint }, { deviceId: device('foreign-issuer').deviceId }, { thumbprint: device('hybrid-compliant').thumbprint }]) {
+    const d = await engine.decide({ relyingParty: RP.payroll, device: presented, explain: true });
+    t.same([d.device.status, d.device.proof, d.decision], ['untrusted_identifier', 'identifier', 'deny'], JSON.stringify(presented));
+    t.notOk(d.trace?.find((e) => e.stage === 'device')?.produced, 'no device claims');
+  }
+  const cert = await engine.decide({ relyingParty: RP.payroll, device: { certificate: certificatePem('hybrid-compliant') } });
+  t.same([cert.device.status, cert.device.proof, cert.decision], ['known', 'certificate', 'permit'], 'a certificate still proves the device');
+  t.equal((await engine.describeDevice({ thumbprint: device('hybrid-compliant').thumbprint })).status, 'known', 'look-ups (devicegate device, GET /v1/devices) are not decisions');
 });

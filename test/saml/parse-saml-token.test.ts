@@ -26,10 +26,18 @@ const EXPECT: Record<string, { user: 'alice' | 'bob' } | string> = {
   'comment-injection': 'DG_ERR_SAML_UNSUPPORTED',
   'pi-injection': 'DG_ERR_SAML_UNSUPPORTED',
   doctype: 'DG_ERR_SAML_UNSUPPORTED',
+  'alice-double-signed': { user: 'alice' },
+  'double-signed-rogue-response': 'DG_ERR_SAML_UNTRUSTED_SIGNER',
+  'wrong-issuer': 'DG_ERR_SAML_ISSUER_NOT_ALLOWED',
+  'subject-confirmation-expired': 'DG_ERR_SAML_SUBJECT_CONFIRMATION',
+  'alice-recipient': { user: 'alice' },
 };
 
+/** The AD FS token-signing certificate bound to its Issuer, as farm.json loads it. */
+const BOUND = loadTrustedSigners([{ where: 'adfs', bytes: ADFS_CERT, issuers: [ISSUER] }]);
+
 const parse = (name: string, extra: Partial<Parameters<typeof parseSamlToken>[1]> = {}): SamlToken =>
-  parseSamlToken(token(name), { trustedSigners: [ADFS_CERT], now: NOW, audience: PAYROLL, ...extra });
+  parseSamlToken(token(name), { trustedSigners: BOUND, now: NOW, audience: PAYROLL, ...extra });
 
 function expectedClaims(user: 'alice' | 'bob'): [string, string, string][] {
   const rid = user === 'alice' ? 1106 : 1107;
@@ -144,4 +152,27 @@ t.test('shape limits refuse before any signature work', async (t) => {
   t.throws(() => parseSamlToken(deep, { trustedSigners: [ADFS_CERT], now: NOW }), { code: 'DG_ERR_SAML_UNSUPPORTED', message: /deeper than 32/ });
   const wide = xml.replace('<AttributeStatement>', `<AttributeStatement>${'<Attribute Name="a"><AttributeValue>v</AttributeValue></Attribute>'.repeat(2600)}`);
   t.throws(() => parseSamlToken(wide, { trustedSigners: [ADFS_CERT], now: NOW }), { code: 'DG_ERR_SAML_UNSUPPORTED', message: /more than 5000 elements/ });
+});
+
+t.test('a signer is bound to the Issuer(s) farm.json names for it', async (t) => {
+  t.throws(() => parse('wrong-issuer'), { code: 'DG_ERR_SAML_ISSUER_NOT_ALLOWED', message: /Issuer "http:\/\/adfs\.fabrikam\.com\/adfs\/services\/trust" is not one that its signer/ });
+  const both = loadTrustedSigners([{ where: 'adfs', bytes: ADFS_CERT, issuers: [ISSUER, 'http://adfs.fabrikam.com/adfs/services/trust'] }]);
+  t.equal(parse('wrong-issuer', { trustedSigners: both }).issuer, 'http://adfs.fabrikam.com/adfs/services/trust', 'accepted once that issuer is bound to the signer');
+  const other = loadTrustedSigners([{ where: 'adfs', bytes: ADFS_CERT, issuers: ['http://someone.else/'] }]);
+  t.throws(() => parse('alice-assertion', { trustedSigners: other }), { code: 'DG_ERR_SAML_ISSUER_NOT_ALLOWED' }, "the genuine token, when the signer is bound to another issuer");
+  t.throws(() => parse('alice-double-signed', { trustedSigners: other }), { code: 'DG_ERR_SAML_ISSUER_NOT_ALLOWED' }, 'double-signed tokens too');
+});
+
+t.test('bearer SubjectConfirmationData: NotOnOrAfter always, Recipient when recipients are configured', async (t) => {
+  t.throws(() => parse('subject-confirmation-expired'), { code: 'DG_ERR_SAML_SUBJECT_CONFIRMATION', message: /expired at 2025-01-01T01:00:00\.000Z/ });
+  t.equal(parse('alice-recipient', { recipients: ['https://devicegate.contoso.com/v1/decisions'] }).subject, 'alice@contoso.com');
+  t.throws(() => parse('alice-recipient', { recipients: ['https://elsewhere.contoso.com/'] }), { code: 'DG_ERR_SAML_SUBJECT_CONFIRMATION', message: /Recipient is not this service/ });
+  t.throws(() => parse('alice-assertion', { recipients: ['https://devicegate.contoso.com/v1/decisions'] }), { code: 'DG_ERR_SAML_SUBJECT_CONFIRMATION', message: /names no Recipient/ });
+  const r = parse('alice-assertion');
+  t.equal(r.usableUntil.toISOString(), '2035-01-01T00:00:00.000Z');
+});
+
+t.test('a double-signed token reads its claims from the signed assertion', async (t) => {
+  const r = parse('alice-double-signed');
+  t.same(r.claims.map((c) => [c.type, c.value, c.originalIssuer]), expectedClaims('alice'));
 });

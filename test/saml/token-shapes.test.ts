@@ -43,9 +43,25 @@ const CASES: Case[] = [
     expect: 'DG_ERR_SAML_BAD_SIGNATURE',
   },
   {
-    name: 'no NameID, no AuthnStatement',
+    // No <Subject>, so no bearer SubjectConfirmation: the bearer profile requires one.
+    name: 'no NameID (no Subject), no AuthnStatement',
     xml: () => signed({ ...alice('bare'), nameId: undefined, authn: undefined }),
-    expect: (r) => r.subject === undefined && r.claims.length === 6,
+    expect: 'DG_ERR_SAML_SUBJECT_CONFIRMATION',
+  },
+  {
+    name: 'bearer SubjectConfirmationData without NotOnOrAfter',
+    xml: () => signXml(assertionXml(alice('no-scd-time')).replace(/<SubjectConfirmationData NotOnOrAfter="[^"]*"\/>/, '<SubjectConfirmationData/>'), ADFS),
+    expect: 'DG_ERR_SAML_SUBJECT_CONFIRMATION',
+  },
+  {
+    name: 'a holder-of-key confirmation does not count as bearer',
+    xml: () => signXml(assertionXml(alice('hok')).replace('urn:oasis:names:tc:SAML:2.0:cm:bearer', 'urn:oasis:names:tc:SAML:2.0:cm:holder-of-key'), ADFS),
+    expect: 'DG_ERR_SAML_SUBJECT_CONFIRMATION',
+  },
+  {
+    name: 'SubjectConfirmationData expired within the clock skew is still accepted',
+    xml: () => signed(alice('scd-skew', { confirmation: { notOnOrAfter: new Date(NOW.getTime() - 60_000).toISOString() } })),
+    expect: (r) => r.usableUntil.getTime() === NOW.getTime() - 60_000,
   },
   {
     name: 'no Conditions',
@@ -83,8 +99,22 @@ const CASES: Case[] = [
     expect: 'DG_ERR_SAML_MALFORMED',
   },
   {
-    name: 'Response and assertion both signed (two signatures)',
+    name: 'Response and assertion both signed (two signatures, both verify)',
     xml: () => signXml(responseXml('both', signed(alice('both')), '2025-01-01T00:00:00Z'), { ...ADFS, element: 'Response' }),
+    expect: (r) => r.subject === 'alice@contoso.com',
+  },
+  {
+    name: 'double-signed, assertion tampered after both signatures',
+    xml: () => signXml(responseXml('both-t', signed(alice('both-t')), '2025-01-01T00:00:00Z'), { ...ADFS, element: 'Response' }).replace('S-1-5-21-2378277246-2682074319-435474115-1106', 'S-1-5-21-2378277246-2682074319-435474115-1107'),
+    expect: 'DG_ERR_SAML_BAD_SIGNATURE',
+  },
+  {
+    name: 'three signatures',
+    xml: () => {
+      const x = signXml(responseXml('three', signed(alice('three')), '2025-01-01T00:00:00Z'), { ...ADFS, element: 'Response' });
+      const sig = /<ds:Signature[\s\S]*?<\/ds:Signature>/.exec(x)![0];
+      return x.replace('</samlp:Status>', `</samlp:Status>${sig}`);
+    },
     expect: 'DG_ERR_SAML_UNSUPPORTED',
   },
   {

@@ -29,17 +29,19 @@ Device (at most one):
   --device-id G       msDS-DeviceID (GUID)
 Claims:
   --claim TYPE=VALUE  an incoming claim (repeatable); its Issuer and OriginalIssuer are LOCAL AUTHORITY
-                      unless a --claim-issuer comes before it
+                      unless a --claim-issuer comes before it; device-context and permit/deny claim types
+                      are dropped (only the directory and the rules issue them; see README "Security model")
   --claim-issuer I    the Issuer (and OriginalIssuer) of every --claim after it, up to the next
                       --claim-issuer; e.g. --claim-issuer "AD AUTHORITY" --claim T=V ...
   --claims F.json     incoming claims: [{ "type", "value", "valueType"?, "issuer"?, ... }]
-  --saml F            a SAML 2.0 token from AD FS (XML or base64); its verified claims join the others
-                      (farm.json must name samlTrustedSigners)
+  --saml F            a SAML 2.0 token from AD FS (XML or base64): the user's claims are its verified
+                      claims (not combinable with --claim/--claims; farm.json must name samlTrustedSigners;
+                      without --at, and in --batch, each assertion is accepted once)
 Options:
   --rp ID             relying party identifier (any of its identifiers)
   --explain           include the rule trace
   --issued            include the issued claims (issuance transform output)
-  --at TIME           decision time (ISO 8601; default now)
+  --at TIME           decision time (ISO 8601; default now); a what-if: no SAML one-time-use check
   --batch F.jsonl     one POST /v1/decisions body per line in, one decision JSON per line out
 ${DIRECTORY_HELP}
   --json              print the decision exactly as the HTTP API answers it
@@ -177,7 +179,7 @@ function formatDecision(d: Decision): string {
   const lines = [
     `decision:        ${d.decision}`,
     `relying party:   ${d.relyingParty.name} (${d.relyingParty.id})`,
-    `device:          ${d.device.status}${d.device.id !== undefined ? ` ${d.device.id}` : ''}${d.device.displayName !== undefined ? ` "${d.device.displayName}"` : ''} (source ${d.device.source})`,
+    `device:          ${d.device.status}${d.device.id !== undefined ? ` ${d.device.id}` : ''}${d.device.displayName !== undefined ? ` "${d.device.displayName}"` : ''} (source ${d.device.source}${d.device.proof !== undefined ? `, proof ${d.device.proof}` : ''})`,
     `reason:          ${d.reason.code}: ${d.reason.message}`,
   ];
   if (d.enforcement !== undefined) lines.push(`enforcement:     ${d.enforcement.decision} (${d.enforcement.reason.code}: ${d.enforcement.reason.message})`);

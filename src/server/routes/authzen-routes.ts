@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Decision, DecisionEngine, DecisionRequest } from '../../policy/index.js';
+import { failClosedReasonOf, type Decision, type DecisionEngine, type DecisionRequest } from '../../policy/index.js';
 import { makeClaim, type Claim } from '../../language/index.js';
 import { toClaims, toDevice, type ClaimInputValue, type DeviceInputValue } from '../decision-input.js';
 import { mapError, ServerError } from '../errors.js';
@@ -60,7 +60,7 @@ export function toEvaluationResult(decision: Decision): EvaluationResult {
 async function evaluate(engine: DecisionEngine, metrics: ServerMetrics, request: DecisionRequest): Promise<EvaluationResult> {
   const startedAt = performance.now();
   const decision = await engine.decide(request);
-  metrics.observeDecision(decision.decision, startedAt);
+  metrics.observeDecision(decision.decision, startedAt, failClosedReasonOf(decision));
   return toEvaluationResult(decision);
 }
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { DecisionEngine, DevicePresentation } from '../../policy/index.js';
+import { failClosedReasonOf, type DecisionEngine, type DevicePresentation } from '../../policy/index.js';
 import { toClaims } from '../decision-input.js';
 import { BEARER_SECURITY, errorResponses } from '../schemas/common-schemas.js';
 import { DecisionRequestBody, DecisionResponse } from '../schemas/decision-schemas.js';
@@ -39,7 +39,7 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
         explain: body.explain === true,
         includeIssuedClaims: body.include !== undefined && body.include.length > 0,
       });
-      metrics.observeDecision(decision.decision, startedAt);
+      metrics.observeDecision(decision.decision, startedAt, failClosedReasonOf(decision));
       // Readonly arrays in the engine's types; the serializer only reads them.
       return decision as never;
     },

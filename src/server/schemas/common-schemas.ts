@@ -44,7 +44,8 @@ function StringEnum<const T extends readonly string[]>(values: T, description?: 
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
 }
 
-export const DeviceStatus = StringEnum(['not_presented', 'unknown', 'disabled', 'stale', 'untrusted_certificate', 'directory_unavailable', 'known']);
+export const DeviceStatus = StringEnum(['not_presented', 'unknown', 'disabled', 'stale', 'untrusted_certificate', 'directory_unavailable', 'untrusted_identifier', 'ambiguous', 'known']);
+export const DeviceProof = StringEnum(['certificate', 'identifier'], 'how the caller identified the device (absent when none was presented)');
 export const DeviceSource = StringEnum(['cache', 'directory', 'stale_cache', 'none']);
 export const DecisionResult = StringEnum(['permit', 'deny', 'mfa_required']);
 export { StringEnum };
@@ -63,6 +64,7 @@ export const DecisionDevice = Type.Object({
   managed: Type.Optional(Type.Boolean()),
   compliant: Type.Optional(Type.Boolean()),
   source: DeviceSource,
+  proof: Type.Optional(DeviceProof),
 });
 
 export const ErrorResponse = Type.Object(

@@ -6,7 +6,7 @@ export const DecisionRequestBody = Type.Object(
     relyingParty: Type.String({ minLength: 1, maxLength: 2048, description: 'any identifier of the relying party' }),
     device: Type.Optional(DeviceInput),
     claims: Type.Optional(ClaimsInput),
-    samlToken: Type.Optional(Type.String({ maxLength: 60000, description: 'base64 SAML 2.0 assertion or response from AD FS; verified against farm.json samlTrustedSigners, its claims join "claims"' })),
+    samlToken: Type.Optional(Type.String({ maxLength: 60000, description: 'base64 SAML 2.0 assertion or response from AD FS; verified against farm.json samlTrustedSigners (bound to their issuers), one use per assertion; its claims are the user\'s claims (not combinable with "claims")' })),
     explain: Type.Optional(Type.Boolean({ description: 'include the rule trace' })),
     include: Type.Optional(Type.Array(StringEnum(['issuedClaims']), { maxItems: 1, uniqueItems: true })),
   },
