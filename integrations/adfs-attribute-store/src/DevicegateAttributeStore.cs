@@ -28,6 +28,7 @@ namespace Devicegate.AdfsAttributeStore
         public const int MinTimeoutMs = 100;
         public const int MaxTimeoutMs = 5000;
         public const string QueryPath = "v1/adfs/attribute-store/query";
+        public const int DefaultMaxConnections = 64;
         const int MaxResponseBytes = 1024 * 1024;
 
         // Immutable once made; AD FS shares one store instance between all concurrent token requests.
@@ -58,6 +59,11 @@ namespace Devicegate.AdfsAttributeStore
             if (timeoutText != null && (!int.TryParse(timeoutText, out timeoutMs) || timeoutMs < MinTimeoutMs || timeoutMs > MaxTimeoutMs))
                 throw new AttributeStoreInvalidConfigurationException("devicegate store: TimeoutMs must be a whole number from " + MinTimeoutMs + " to " + MaxTimeoutMs);
 
+            int maxConnections = DefaultMaxConnections;
+            string connectionsText = Get(config, "MaxConnections");
+            if (connectionsText != null && (!int.TryParse(connectionsText, out maxConnections) || maxConnections < 1 || maxConnections > 1024))
+                throw new AttributeStoreInvalidConfigurationException("devicegate store: MaxConnections must be a whole number from 1 to 1024");
+
             string thumbprint = Get(config, "ClientCertThumbprint");
             string token = Get(config, "BearerToken");
             if (thumbprint == null && token == null)
@@ -80,11 +86,17 @@ namespace Devicegate.AdfsAttributeStore
             client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             if (token != null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
+            // .NET Framework allows 2 connections per host outside ASP.NET: a slow answer would queue every
+            // other token request behind it. Raise the limit for devicegate's own endpoint only (its
+            // ServicePoint, keyed by scheme, host and port); nothing process-wide changes.
+            var endpoint = new Uri(baseUri, QueryPath);
+            ServicePointManager.FindServicePoint(endpoint).ConnectionLimit = maxConnections;
+
             // A configuration change makes a new client; queries in flight finish on the old one.
             settings = new Settings
             {
                 Client = client,
-                Endpoint = new Uri(baseUri, QueryPath),
+                Endpoint = endpoint,
                 Timeout = TimeSpan.FromMilliseconds(timeoutMs),
                 StoreName = Get(config, "StoreName") ?? "devicegate",
                 Node = Environment.MachineName,
