@@ -55,13 +55,12 @@ function drive(config: Record<string, string>, cases: (string | null)[][]): Prom
   });
 }
 
-async function liveDevicegate(t: Parameters<Parameters<typeof tap.test>[1]>[0]) {
+async function liveDevicegate(t: { teardown(fn: () => unknown): void }) {
   const fixture = await fixtureApp(t);
   await fixture.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = fixture.app.server.address() as AddressInfo;
   return { ...fixture, url: `http://127.0.0.1:${port}/`, config: { Url: `http://127.0.0.1:${port}/`, AllowHttp: 'true', BearerToken: DECIDE_TOKEN } };
 }
-const tap = t;
 
 t.test('every verb through the compiled shim against a live devicegate', async (t) => {
   const { url, config } = await liveDevicegate(t);
