@@ -10,6 +10,7 @@ import { DeviceResolver, type Logger } from './device-resolver.js';
 import { PolicyError } from './errors.js';
 import { runPipeline, runPipelineNow } from './pipeline.js';
 import { loadRegistry, type Registry } from './registry.js';
+import { blockedOutcome, storesWithSkipped } from './store-availability.js';
 import { watchRules } from './rules-watcher.js';
 
 export interface DecisionEngineOptions {
@@ -119,6 +120,7 @@ class Engine implements DecisionEngine {
     this.#now = options.now ?? (() => new Date());
     this.#resolver = new DeviceResolver({ directory, logger: this.#logger }, registry.farm, registry.trustedIssuerCertificates);
     this.#stores = { 'Active Directory': createActiveDirectoryStore(options.directory) };
+    for (const w of registry.warnings) this.#logger.warn(w);
     if (options.watch === true) {
       this.#watcher = watchRules(registry.rulesDir, () => {
         this.reload().then(
@@ -174,9 +176,14 @@ class Engine implements DecisionEngine {
     }
     const input = inputClaims(caller.claims, device.claims);
     const explain = request.explain === true;
-    const pipelineOptions = { explain, includeIssuedClaims: request.includeIssuedClaims === true, stores: this.#stores };
-    const result = runPipelineNow(registry, rp, input, pipelineOptions) ?? (await runPipeline(registry, rp, input, pipelineOptions));
+    const stores = storesWithSkipped(registry, this.#stores, registry.unavailableStores);
+    const pipelineOptions = { explain, includeIssuedClaims: request.includeIssuedClaims === true, stores };
+    // A relying party whose decision rules call a store devicegate cannot serve denies (store-availability.ts).
+    const result = blockedOutcome(rp.storeGaps, explain, request.includeIssuedClaims === true) ?? runPipelineNow(registry, rp, input, pipelineOptions) ?? (await runPipeline(registry, rp, input, pipelineOptions));
     const trace = result.trace;
+    const skipped = rp.storeGaps !== undefined && (trace !== undefined || result.issuedClaims !== undefined) ? rp.storeGaps.skippedIssuance : [];
+    if (trace !== undefined) for (const s of skipped) trace.push({ stage: 'issuance', rule: s.rule, fired: false, note: s.note });
+    const notes = skipped.length > 0 ? skipped.map((s) => s.note) : undefined;
     if (trace !== undefined) {
       trace.unshift({
         stage: 'device',
@@ -201,6 +208,7 @@ class Engine implements DecisionEngine {
         enforcement: { mode: 'reportOnly', decision: result.decision, reason: result.reason },
         ...(trace !== undefined ? { trace } : {}),
         ...(result.issuedClaims !== undefined ? { issuedClaims: result.issuedClaims } : {}),
+        ...(notes !== undefined ? { notes } : {}),
       };
     }
     if (trace === undefined && result.issuedClaims === undefined) {
@@ -214,6 +222,7 @@ class Engine implements DecisionEngine {
       policyRevision: registry.revision,
       ...(trace !== undefined ? { trace } : {}),
       ...(result.issuedClaims !== undefined ? { issuedClaims: result.issuedClaims } : {}),
+      ...(notes !== undefined ? { notes } : {}),
     };
   }
 
@@ -241,6 +250,7 @@ class Engine implements DecisionEngine {
         const next = await loadRegistry(this.#options.rulesDir, { cwd: this.#options.cwd ?? process.cwd(), lenient: this.#options.lenient ?? false });
         const changed = next.revision !== this.#registry.revision;
         if (changed) {
+          for (const w of next.warnings) this.#logger.warn(w);
           this.#registry = next;
           this.#resolver.update(next.farm, next.trustedIssuerCertificates);
         }

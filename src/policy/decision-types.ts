@@ -64,6 +64,8 @@ export interface Decision {
   readonly enforcement?: { readonly mode: 'reportOnly'; readonly decision: DecisionResult; readonly reason: DecisionReason };
   readonly trace?: readonly TraceEntry[];
   readonly issuedClaims?: readonly Claim[];
+  /** With explain or issuedClaims: issuance rules skipped because they call a store devicegate cannot serve. */
+  readonly notes?: readonly string[];
 }
 
 export interface DecisionRequest {

@@ -9,6 +9,7 @@ import { compileAccessControlPolicy, type CompiledAccessControlPolicy } from './
 import { PolicyLoadError } from './errors.js';
 import { parseFarmSettings, type FarmSettings } from './farm-settings.js';
 import { parseRelyingPartyConfig } from './relying-party-config.js';
+import { relyingPartyStoreGaps, servableStores, storeGapsOf, type RelyingPartyStoreGaps, type StoreGap } from './store-availability.js';
 
 export interface LoadedRuleSet {
   /** Path shown in diagnostics. */
@@ -16,6 +17,8 @@ export interface LoadedRuleSet {
   /** File name, used in labels of unnamed rules ("authorization.rules#2 (line 5)"). */
   readonly name: string;
   readonly ruleSet: CompiledRuleSet;
+  /** Rules that call an attribute store devicegate cannot serve (store-availability.ts). */
+  readonly storeGaps?: readonly StoreGap[];
 }
 
 export interface LoadedRelyingParty {
@@ -24,6 +27,8 @@ export interface LoadedRelyingParty {
   readonly additionalAuthentication?: LoadedRuleSet;
   readonly issuance?: LoadedRuleSet;
   readonly accessControlPolicy?: CompiledAccessControlPolicy;
+  /** Set when its rules call attribute stores devicegate cannot serve (warnings, blocked, skipped issuance). */
+  readonly storeGaps?: RelyingPartyStoreGaps;
 }
 
 export interface Registry {
@@ -40,6 +45,10 @@ export interface Registry {
   readonly relyingParties: readonly LoadedRelyingParty[];
   /** Exact identifier -> relying party. */
   readonly byIdentifier: ReadonlyMap<string, LoadedRelyingParty>;
+  /** Load-time warnings (rules calling stores devicegate cannot serve), one line each. */
+  readonly warnings: readonly string[];
+  /** Names of the unavailable stores issuance rules call (they are skipped). */
+  readonly unavailableStores: readonly string[];
 }
 
 export interface LoadRegistryOptions {
@@ -109,7 +118,7 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
     for (const p of parsed.problems) problems.push(`${shown(farmPath)}: ${p}`);
     farm = parsed.settings;
   }
-  const stores = farm?.attributeStores ?? ['Active Directory'];
+  const stores = servableStores(farm?.attributeStores ?? ['Active Directory']);
 
   const compileFile = async (abs: string, rel: string, required: boolean): Promise<LoadedRuleSet | undefined> => {
     const bytes = await readOptional(abs);
@@ -120,14 +129,16 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
     remember(rel, bytes);
     const source = decodeText(bytes);
     const file = shown(abs);
-    const { ruleSet, diagnostics } = compileRuleSet(source, { file, lenient: options.lenient ?? false, attributeStores: [...stores] });
+    // A store devicegate cannot serve is a warning here; store-availability.ts decides what it means.
+    const { ruleSet, diagnostics } = compileRuleSet(source, { file, lenient: options.lenient ?? false, attributeStores: [...stores], unknownStoreSeverity: 'warning' });
     // ruleSet is undefined iff there is an error; remaining diagnostics are warnings.
     if (ruleSet === undefined) {
       for (const d of diagnostics) problems.push(formatDiagnostic(d, source));
       if (diagnostics.length === 0) problems.push(`${file}: does not compile`);
       return undefined;
     }
-    return { file, name: basename(abs), ruleSet };
+    const storeGaps = storeGapsOf(ruleSet, diagnostics, source);
+    return { file, name: basename(abs), ruleSet, ...(storeGaps.length > 0 ? { storeGaps } : {}) };
   };
 
   const trustedIssuerCertificates: Buffer[] = [];
@@ -230,8 +241,16 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
       mode: config.mode,
       ...(config.accessControlPolicy !== undefined ? { accessControlPolicy: config.accessControlPolicy } : {}),
     };
+    const storeGaps = relyingPartyStoreGaps(config.name, [
+      { stage: 'acceptance', loaded: acceptance },
+      { stage: 'additional_authentication', loaded: globalAdditionalAuthentication },
+      { stage: 'additional_authentication', loaded: additionalAuthentication },
+      { stage: 'authorization', loaded: accessControlPolicy === undefined ? authorization : undefined },
+      { stage: 'issuance', loaded: issuance },
+    ]);
     const rp: LoadedRelyingParty = {
       summary,
+      ...(storeGaps !== undefined ? { storeGaps } : {}),
       ...(authorization !== undefined ? { authorization } : {}),
       ...(additionalAuthentication !== undefined ? { additionalAuthentication } : {}),
       ...(issuance !== undefined ? { issuance } : {}),
@@ -246,6 +265,8 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
   }
 
   if (problems.length > 0 || farm === undefined) throw new PolicyLoadError(problems);
+  const warnings = [...new Set(relyingParties.flatMap((rp) => rp.storeGaps?.warnings ?? []))];
+  const unavailableStores = [...new Set(relyingParties.flatMap((rp) => rp.issuance?.storeGaps?.map((g) => g.store) ?? []))];
   return {
     revision: hash.digest('hex').slice(0, 12),
     rulesDir: root,
@@ -256,5 +277,7 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
     ...(samlTrustedSigners.length > 0 ? { samlTrustedSigners } : {}),
     relyingParties,
     byIdentifier,
+    warnings,
+    unavailableStores,
   };
 }
