@@ -5,6 +5,7 @@ import { compileRuleSet, formatDiagnostic } from '../language/index.js';
 import { compileAccessControlPolicy } from './access-control-policies.js';
 import { PolicyError } from './errors.js';
 import { decodeText } from './registry.js';
+import { importStoreWarnings } from './store-availability.js';
 
 /** One relying party trust as `Get-AdfsRelyingPartyTrust | ConvertTo-Json` prints it (fields we use). */
 export interface AdfsTrustExport {
@@ -142,11 +143,13 @@ function planTrust(trust: AdfsTrustExport, index: number, slug: string): { plan?
       continue;
     }
     const shown = `relying-parties/${slug}/${file}`;
-    const { ruleSet, diagnostics } = compileRuleSet(source, { file: shown, attributeStores: ['Active Directory'] });
+    // A store devicegate cannot serve keeps the trust, with a warning (store-availability.ts).
+    const { ruleSet, diagnostics } = compileRuleSet(source, { file: shown, attributeStores: ['Active Directory'], unknownStoreSeverity: 'warning' });
     if (ruleSet === undefined) {
       for (const d of diagnostics) problems.push(`${label}: ${formatDiagnostic(d, source)}`);
       continue;
     }
+    for (const w of importStoreWarnings(name, file, ruleSet, diagnostics, source)) warnings.push(`${label}: ${w}`);
     files[file] = source.endsWith('\n') ? source : `${source}\n`;
   }
   if (problems.length > 0) return { problems };

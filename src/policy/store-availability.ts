@@ -156,3 +156,17 @@ export function storesWithSkipped(
   }
   return all;
 }
+
+const STAGE_OF_FILE: Readonly<Record<string, Stage>> = {
+  'authorization.rules': 'authorization',
+  'additional-authentication.rules': 'additional_authentication',
+  'issuance.rules': 'issuance',
+};
+
+/** `devicegate import`: the warnings for one relying-party rule file (its trust is kept). */
+export function importStoreWarnings(relyingPartyName: string, file: string, ruleSet: CompiledRuleSet, diagnostics: readonly Diagnostic[], source: string): readonly string[] {
+  const stage = STAGE_OF_FILE[file];
+  const storeGaps = storeGapsOf(ruleSet, diagnostics, source);
+  if (stage === undefined || storeGaps.length === 0) return [];
+  return relyingPartyStoreGaps(relyingPartyName, [{ stage, loaded: { file, name: file, ruleSet, storeGaps } }])?.warnings ?? [];
+}

@@ -5,7 +5,10 @@
  */
 import t from 'tap';
 import { makeClaim } from '../../src/claims/index.js';
-import { createDecisionEngine, loadRegistry } from '../../src/policy/index.js';
+import { createDecisionEngine, importAdfsExport, loadRegistry } from '../../src/policy/index.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { device, now, openFixtureDirectory, PERMIT_ALL, RULES, rp, tempRules } from './helpers.js';
 
 const PASSWORD_EXPIRY = `@RuleName = "Issue Password Expiry Claims"
@@ -115,4 +118,22 @@ t.test('the sample rules/: office365 uses _PasswordExpiryStore in issuance and s
   t.equal(reg.warnings.length, 1);
   t.match(reg.warnings[0], /office365\/issuance\.rules:\d+:\d+: warning DG_LANG_UNKNOWN_STORE/);
   for (const rp of reg.relyingParties) t.equal(rp.storeGaps?.blocked, undefined, `${rp.summary.slug} is not blocked`);
+});
+
+t.test('import keeps trusts whose rules call stores devicegate cannot serve, and reports the warning', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'dg-import-stores-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const trusts = [
+    { Name: 'Office 365', Identifier: ['urn:federation:MicrosoftOnline'], Enabled: true, AccessControlPolicyName: 'Permit everyone', IssuanceTransformRules: UPN_PASS + PASSWORD_EXPIRY },
+    { Name: 'SQL app', Identifier: ['urn:sql'], Enabled: true, IssuanceAuthorizationRules: SQL_AUTHZ },
+  ];
+  await writeFile(join(dir, 'export.json'), JSON.stringify(trusts));
+  const report = await importAdfsExport(join(dir, 'export.json'), { outDir: join(dir, 'rules') });
+  t.same(report.skipped, []);
+  t.same(report.imported.map((i) => i.name), ['Office 365', 'SQL app']);
+  t.match(report.imported[0]?.warnings, [/^trust "Office 365": relying-parties\/office-365\/issuance\.rules:5:\d+: warning DG_LANG_UNKNOWN_STORE: .*"_PasswordExpiryStore".*skips this rule/]);
+  t.match(report.imported[1]?.warnings, [/^trust "SQL app": relying-parties\/sql-app\/authorization\.rules:3:\d+: warning DG_LANG_UNKNOWN_STORE: .*"SQL Entitlements".*denies every request/]);
+  await writeFile(join(dir, 'rules/farm.json'), '{}');
+  const reg = await loadRegistry(join(dir, 'rules'));
+  t.equal(reg.relyingParties.length, 2, 'the imported tree loads');
 });
