@@ -28,6 +28,8 @@ export interface DecisionEngineOptions {
   /** Base for a relative rulesDir and for paths in diagnostics (default process.cwd()). */
   readonly cwd?: string;
   readonly lenient?: boolean;
+  /** Log rules/ load-time warnings (stores devicegate cannot serve) at start and on reload (default true). */
+  readonly logRuleWarnings?: boolean;
 }
 
 const SILENT: Logger = { warn: () => undefined, info: () => undefined, error: () => undefined };
@@ -120,7 +122,7 @@ class Engine implements DecisionEngine {
     this.#now = options.now ?? (() => new Date());
     this.#resolver = new DeviceResolver({ directory, logger: this.#logger }, registry.farm, registry.trustedIssuerCertificates);
     this.#stores = { 'Active Directory': createActiveDirectoryStore(options.directory) };
-    for (const w of registry.warnings) this.#logger.warn(w);
+    if (options.logRuleWarnings !== false) for (const w of registry.warnings) this.#logger.warn(w);
     if (options.watch === true) {
       this.#watcher = watchRules(registry.rulesDir, () => {
         this.reload().then(
@@ -250,7 +252,7 @@ class Engine implements DecisionEngine {
         const next = await loadRegistry(this.#options.rulesDir, { cwd: this.#options.cwd ?? process.cwd(), lenient: this.#options.lenient ?? false });
         const changed = next.revision !== this.#registry.revision;
         if (changed) {
-          for (const w of next.warnings) this.#logger.warn(w);
+          if (this.#options.logRuleWarnings !== false) for (const w of next.warnings) this.#logger.warn(w);
           this.#registry = next;
           this.#resolver.update(next.farm, next.trustedIssuerCertificates);
         }
