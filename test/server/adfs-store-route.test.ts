@@ -133,3 +133,32 @@ t.test('callers authenticate as for every decide route', async (t) => {
   const docs = await app.inject({ method: 'GET', url: '/docs/json' });
   t.ok((docs.json() as { paths: Record<string, unknown> }).paths[URL_], 'the route is in the OpenAPI document');
 });
+
+t.test('mutual TLS (the recommended way for an AD FS farm): a verified client certificate may query', async (t) => {
+  const { request } = await import('node:https');
+  const pem = (p: string) => readFileSync(join(ROOT, 'fixtures', p));
+  const { app } = await fixtureApp(t, {
+    tls: { cert: pem('devices/rejoined.crt.pem'), key: pem('devices/rejoined.key.pem'), clientCa: pem('ca/ms-organization-access.crt.pem') },
+    auth: { tokens: [], mtls: true, onGeneratedToken: () => undefined },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  const post = (client?: { cert: Buffer; key: Buffer }): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: URL_, method: 'POST', headers: { 'content-type': 'application/json' }, rejectUnauthorized: false, ...client },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ query: 'device;iscompliant;{0}', params: [device('hybrid-compliant').deviceId] }));
+    });
+  const ok = await post({ cert: pem('devices/hybrid-compliant.crt.pem'), key: pem('devices/hybrid-compliant.key.pem') });
+  t.equal(ok.status, 200);
+  t.same(JSON.parse(ok.body), { columns: ['iscompliant'], rows: [['true']] });
+  t.equal((await post()).status, 401, 'no client certificate');
+  t.equal((await post({ cert: pem('devices/foreign-issuer.crt.pem'), key: pem('devices/foreign-issuer.key.pem') })).status, 401, 'a certificate from another CA');
+});
