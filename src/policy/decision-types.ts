@@ -31,7 +31,7 @@ export interface ResolvedDevice {
 }
 
 export interface DecisionReason {
-  /** e.g. permit_rule, deny_rule, no_permit, mfa_required, policy_permit, policy_no_match, relying_party_disabled. */
+  /** e.g. permit_rule, deny_rule, no_permit, mfa_required, policy_permit, policy_no_match, relying_party_disabled, attribute_store_unavailable. */
   readonly code: string;
   /** @RuleName, or "authorization.rules#3 (line 12)", or the access control policy rule. */
   readonly rule?: string;

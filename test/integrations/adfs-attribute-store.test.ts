@@ -150,7 +150,8 @@ t.test('a fake devicegate: 5xx, timeout, wrong columns, malformed JSON all throw
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString('utf8')));
     req.on('end', () => {
-      const { params } = JSON.parse(body) as { params: string[] };
+      const sent = JSON.parse(body) as { query: string; params: string[]; store?: string; node?: string; requestId?: string };
+      const { params } = sent;
       const json = (status: number, value: unknown, type = 'application/json') => {
         res.writeHead(status, { 'content-type': type });
         res.end(typeof value === 'string' ? value : JSON.stringify(value));
@@ -168,6 +169,7 @@ t.test('a fake devicegate: 5xx, timeout, wrong columns, malformed JSON all throw
         case 'html': return json(200, '<html>proxy login</html>', 'text/html');
         case 'redirect': res.writeHead(302, { location: 'http://127.0.0.1:1/' }); return res.end();
         case 'empty': return json(200, { columns: ['isknown', 'iscompliant'], rows: [] });
+        case 'echo': return json(200, { columns: ['isknown', 'iscompliant'], rows: [[sent.query, `${sent.store}|${/^[0-9a-f-]{36}$/.test(sent.requestId ?? '') ? 'uuid' : 'no-uuid'}|${sent.node ? 'node' : 'no-node'}`], ...params.slice(1).map((p) => [p, String(p.length)])] });
         default: return json(200, { columns: ['isknown', 'iscompliant'], rows: [['true', 'false']] });
       }
     });
@@ -200,6 +202,10 @@ t.test('a fake devicegate: 5xx, timeout, wrong columns, malformed JSON all throw
   t.match(by.redirect, { ok: false, exception: EXECUTION, message: /HTTP 302/ });
   t.same(by.empty, { ok: true, rows: [], callbackThreadIsCaller: false }, 'an empty table only when devicegate answers one');
   t.same(by.ok?.rows, [['true', 'false']]);
+  // What the shim sends: the raw query, every parameter verbatim (JSON both ways), store, node and a request ID.
+  const hostile = ['a;b', '{0}', '"quoted" \\ back\\slash', 'tab\tnewline\n', 'ünïcødé ✓', ''];
+  const echo = await drive({ ...config, StoreName: 'devicegate-test' }, [['device;isknown,iscompliant;{0}', 'echo', ...hostile]]);
+  t.same(echo.outcomes[0]?.rows, [['device;isknown,iscompliant;{0}', 'devicegate-test|uuid|node'], ...hostile.map((h) => [h, String(h.length)])]);
   for (const o of outcomes.slice(cases.length)) t.match(o, { ok: false, exception: EXECUTION, message: /within 5000 ms/ }, 'three hanging requests did not hold the other ten');
 });
 

@@ -153,7 +153,7 @@ namespace Devicegate.AdfsAttributeStore
                     timer.Dispose();
                 }
                 if (callback != null) callback(result.Task);
-            }, TaskContinuationOptions.ExecuteSynchronously);
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return result.Task;
         }
 
