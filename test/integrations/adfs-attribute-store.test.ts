@@ -182,7 +182,8 @@ t.test('a fake devicegate: 5xx, timeout, wrong columns, malformed JSON all throw
   const { port } = fake.address() as AddressInfo;
   const cases = ['500', '503', 'too-few-columns', 'renamed-column', 'short-row', 'null-cell', 'no-rows', 'malformed', 'html', 'redirect', 'empty', 'ok'];
   const config = { Url: `http://127.0.0.1:${port}`, AllowHttp: 'true', BearerToken: 'x' };
-  // The hanging answers run beside ordinary ones: they must not hold the others (connection limit).
+  // Hanging answers time out on their own, each within its timeout. (Whether .NET Framework's per-host
+  // connection limit would queue the others cannot be shown here: Mono does not enforce it.)
   const slow = await drive({ ...config, TimeoutMs: '300' }, [['device;isknown,iscompliant;{0}', 'hang'], ['device;isknown,iscompliant;{0}', 'hang'], ['device;isknown,iscompliant;{0}', 'hang']]);
   for (const o of slow.outcomes) t.match(o, { ok: false, exception: EXECUTION, message: /no answer from .* within 300 ms/ });
   t.equal(slow.outcomes.length, 3);
@@ -206,7 +207,7 @@ t.test('a fake devicegate: 5xx, timeout, wrong columns, malformed JSON all throw
   const hostile = ['a;b', '{0}', '"quoted" \\ back\\slash', 'tab\tnewline\n', 'ünïcødé ✓', ''];
   const echo = await drive({ ...config, StoreName: 'devicegate-test' }, [['device;isknown,iscompliant;{0}', 'echo', ...hostile]]);
   t.same(echo.outcomes[0]?.rows, [['device;isknown,iscompliant;{0}', 'devicegate-test|uuid|node'], ...hostile.map((h) => [h, String(h.length)])]);
-  for (const o of outcomes.slice(cases.length)) t.match(o, { ok: false, exception: EXECUTION, message: /within 5000 ms/ }, 'three hanging requests did not hold the other ten');
+  for (const o of outcomes.slice(cases.length)) t.match(o, { ok: false, exception: EXECUTION, message: /within 5000 ms/ }, 'hanging requests beside the others time out, the others are answered');
 });
 
 t.test('configuration problems are AttributeStoreInvalidConfigurationException at Initialize', async (t) => {
