@@ -11,6 +11,13 @@ command -v ldbadd >/dev/null 2>&1 || need+=(ldb-tools)
 # headless Chromium checks the inventory's HTML report (driven by playwright-core, no browser download)
 { command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; } || need+=(chromium)
 { command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ]; } || need+=(iproute2)
+# Mono compiles and runs the AD FS attribute-store shim (integrations/adfs-attribute-store) in its contract test:
+# mcs, mono, and the three framework assemblies the shim uses beyond mscorlib/System.
+command -v mcs >/dev/null 2>&1 || need+=(mono-mcs)
+command -v mono >/dev/null 2>&1 || need+=(mono-runtime)
+[ -e /usr/lib/mono/4.5/System.Net.Http.dll ] || need+=(libmono-system-net-http4.0-cil)
+[ -e /usr/lib/mono/4.5/System.Net.Http.WebRequest.dll ] || need+=(libmono-system-net-http-webrequest4.0-cil)
+[ -e /usr/lib/mono/4.5/System.Runtime.Serialization.dll ] || need+=(libmono-system-runtime-serialization4.0-cil)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "ensure-test-servers: missing ${need[*]}; install them (Debian: apt-get install --no-install-recommends ${need[*]})" >&2

@@ -7,6 +7,7 @@ import { BUILT_IN_POLICIES, compileAccessControlPolicy, type CustomAccessControl
 import { POLICIES_DIR, POLICY_JSON, POLICY_XML, parsePolicyConfig } from './custom-policies.js';
 import { PolicyError } from './errors.js';
 import { parsePolicyMetadata } from './policy-metadata.js';
+import { importStoreWarnings } from './store-availability.js';
 
 /** One relying party trust as `Get-AdfsRelyingPartyTrust | ConvertTo-Json` prints it (fields we use). */
 export interface AdfsTrustExport {
@@ -248,11 +249,13 @@ function planTrust(trust: AdfsTrustExport, index: number, slug: string, book: Po
     }
     const shown = `relying-parties/${slug}/${file}`;
     const lf = source.replace(/\r\n?/g, '\n');
-    const { ruleSet, diagnostics } = compileRuleSet(lf, { file: shown, attributeStores: ['Active Directory'] });
+    // A store devicegate cannot serve keeps the trust, with a warning (store-availability.ts).
+    const { ruleSet, diagnostics } = compileRuleSet(lf, { file: shown, attributeStores: ['Active Directory'], unknownStoreSeverity: 'warning' });
     if (ruleSet === undefined) {
       for (const d of diagnostics) problems.push(`${label}: ${formatDiagnostic(d, lf)}`);
       continue;
     }
+    for (const w of importStoreWarnings(name, file, ruleSet, diagnostics, lf)) warnings.push(`${label}: ${w}`);
     // Written canonically (what `rules fmt` writes), so the imported tree is fmt-clean.
     files[file] = printRuleSet(parseRuleSet(lf).ast);
   }

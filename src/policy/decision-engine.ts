@@ -10,6 +10,7 @@ import { DeviceResolver, type Logger } from './device-resolver.js';
 import { PolicyError } from './errors.js';
 import { runPipeline, runPipelineNow } from './pipeline.js';
 import { loadRegistry, type Registry } from './registry.js';
+import { blockedOutcome, storesWithSkipped } from './store-availability.js';
 import { watchRules } from './rules-watcher.js';
 import { screenCallerClaims, type ScreenedClaims } from './trust-boundary.js';
 
@@ -30,6 +31,8 @@ export interface DecisionEngineOptions {
   readonly lenient?: boolean;
   /** Most entries one Active Directory attribute-store search may return (default 100); more fails that rule set closed. */
   readonly attributeStoreSizeLimit?: number;
+  /** Log rules/ load-time warnings (stores devicegate cannot serve) at start and on reload (default true). */
+  readonly logRuleWarnings?: boolean;
 }
 
 const SILENT: Logger = { warn: () => undefined, info: () => undefined, error: () => undefined };
@@ -125,6 +128,7 @@ class Engine implements DecisionEngine {
     this.#stores = {
       'Active Directory': createActiveDirectoryStore(options.directory, options.attributeStoreSizeLimit !== undefined ? { sizeLimit: options.attributeStoreSizeLimit } : {}),
     };
+    if (options.logRuleWarnings !== false) for (const w of registry.warnings) this.#logger.warn(w.text);
     if (options.watch === true) {
       this.#watcher = watchRules(registry.rulesDir, () => {
         this.reload().then(
@@ -190,9 +194,14 @@ class Engine implements DecisionEngine {
     }
     const input = inputClaims(caller.claims, device.claims);
     const explain = request.explain === true;
-    const pipelineOptions = { explain, includeIssuedClaims: request.includeIssuedClaims === true, stores: this.#stores };
-    const result = runPipelineNow(registry, rp, input, pipelineOptions) ?? (await runPipeline(registry, rp, input, pipelineOptions));
+    const stores = storesWithSkipped(registry, this.#stores, registry.unavailableStores);
+    const pipelineOptions = { explain, includeIssuedClaims: request.includeIssuedClaims === true, stores };
+    // A relying party whose decision rules call a store devicegate cannot serve denies (store-availability.ts).
+    const result = blockedOutcome(rp.storeGaps, explain, request.includeIssuedClaims === true) ?? runPipelineNow(registry, rp, input, pipelineOptions) ?? (await runPipeline(registry, rp, input, pipelineOptions));
     const trace = result.trace;
+    const skipped = rp.storeGaps !== undefined && (trace !== undefined || result.issuedClaims !== undefined) ? rp.storeGaps.skippedIssuance : [];
+    if (trace !== undefined) for (const s of skipped) trace.push({ stage: 'issuance', rule: s.rule, fired: false, note: s.note });
+    const notes = skipped.length > 0 ? skipped.map((s) => s.note) : undefined;
     if (trace !== undefined) {
       if (caller.dropped.length > 0) trace.unshift(boundaryTrace(caller));
       trace.unshift({
@@ -218,6 +227,7 @@ class Engine implements DecisionEngine {
         enforcement: { mode: 'reportOnly', decision: result.decision, reason: result.reason },
         ...(trace !== undefined ? { trace } : {}),
         ...(result.issuedClaims !== undefined ? { issuedClaims: result.issuedClaims } : {}),
+        ...(notes !== undefined ? { notes } : {}),
       };
     }
     if (trace === undefined && result.issuedClaims === undefined) {
@@ -231,6 +241,7 @@ class Engine implements DecisionEngine {
       policyRevision: registry.revision,
       ...(trace !== undefined ? { trace } : {}),
       ...(result.issuedClaims !== undefined ? { issuedClaims: result.issuedClaims } : {}),
+      ...(notes !== undefined ? { notes } : {}),
     };
   }
 
@@ -283,6 +294,7 @@ class Engine implements DecisionEngine {
         const next = await loadRegistry(this.#options.rulesDir, { cwd: this.#options.cwd ?? process.cwd(), lenient: this.#options.lenient ?? false });
         const changed = next.revision !== this.#registry.revision;
         if (changed) {
+          if (this.#options.logRuleWarnings !== false) for (const w of next.warnings) this.#logger.warn(w.text);
           this.#registry = next;
           this.#resolver.update(next.farm, next.trustedIssuerCertificates);
         }

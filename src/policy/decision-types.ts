@@ -39,7 +39,7 @@ export interface ResolvedDevice {
 export interface DecisionReason {
   /**
    * e.g. permit_rule, deny_rule, no_permit, mfa_required, policy_permit, policy_no_match, relying_party_disabled;
-   * fail-closed denies: rule_error, attribute_store_error, evaluation_budget_exceeded.
+   * fail-closed denies: rule_error, attribute_store_error, evaluation_budget_exceeded, attribute_store_unavailable.
    */
   readonly code: string;
   /** @RuleName, or "authorization.rules#3 (line 12)", or the access control policy rule. */
@@ -75,6 +75,8 @@ export interface Decision {
   readonly enforcement?: { readonly mode: 'reportOnly'; readonly decision: DecisionResult; readonly reason: DecisionReason };
   readonly trace?: readonly TraceEntry[];
   readonly issuedClaims?: readonly Claim[];
+  /** With explain or issuedClaims: issuance rules skipped because they call a store devicegate cannot serve. */
+  readonly notes?: readonly string[];
 }
 
 export interface DecisionRequest {

@@ -13,6 +13,7 @@ import { PolicyLoadError } from './errors.js';
 import { parseFarmSettings, type FarmSettings } from './farm-settings.js';
 import { parseRelyingPartyConfig } from './relying-party-config.js';
 import { decodeText, normalizeTextBytes } from '../text/index.js';
+import { relyingPartyStoreGaps, servableStores, storeGapsOf, type RelyingPartyStoreGaps, type StoreGap } from './store-availability.js';
 
 export interface LoadedRuleSet {
   /** Path shown in diagnostics. */
@@ -20,6 +21,8 @@ export interface LoadedRuleSet {
   /** File name, used in labels of unnamed rules ("authorization.rules#2 (line 5)"). */
   readonly name: string;
   readonly ruleSet: CompiledRuleSet;
+  /** Rules that call an attribute store devicegate cannot serve (store-availability.ts). */
+  readonly storeGaps?: readonly StoreGap[];
 }
 
 export interface LoadedRelyingParty {
@@ -28,6 +31,8 @@ export interface LoadedRelyingParty {
   readonly additionalAuthentication?: LoadedRuleSet;
   readonly issuance?: LoadedRuleSet;
   readonly accessControlPolicy?: CompiledAccessControlPolicy;
+  /** Set when its rules call attribute stores devicegate cannot serve (warnings, blocked, skipped issuance). */
+  readonly storeGaps?: RelyingPartyStoreGaps;
 }
 
 export interface Registry {
@@ -46,8 +51,13 @@ export interface Registry {
   readonly byIdentifier: ReadonlyMap<string, LoadedRelyingParty>;
   /** Policies defined in access-control-policies/, by name. */
   readonly customPolicies: ReadonlyMap<string, CustomAccessControlPolicy>;
-  /** Warnings of every file (rule diagnostics, policy metadata); lint prints them. */
+  /**
+   * Warnings of every file (rule diagnostics, policy metadata) and of every relying party whose rules
+   * call attribute stores devicegate cannot serve; lint prints them, serve logs them.
+   */
   readonly warnings: readonly LoadProblem[];
+  /** Names of the unavailable stores issuance rules call (they are skipped). */
+  readonly unavailableStores: readonly string[];
 }
 
 export interface LoadRegistryOptions {
@@ -155,7 +165,7 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
       farm = parsed.settings;
     }
   }
-  const stores = farm?.attributeStores ?? ['Active Directory'];
+  const stores = servableStores(farm?.attributeStores ?? ['Active Directory']);
 
   const compileFile = async (abs: string, rel: string, required: boolean): Promise<LoadedRuleSet | undefined> => {
     const bytes = await readOptional(abs);
@@ -166,10 +176,12 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
     remember(rel, bytes);
     const source = decodeText(bytes);
     const file = shown(abs);
+    // A store devicegate cannot serve is a warning here; store-availability.ts decides what it means.
     const { ruleSet, diagnostics } = compileRuleSet(source, {
       file,
       lenient: options.lenient ?? false,
       attributeStores: [...stores],
+      unknownStoreSeverity: 'warning',
       ...(options.lint === true ? { warnHttpsClaimTypes: true } : {}),
     });
     // ruleSet is undefined iff there is an error; remaining diagnostics are warnings.
@@ -180,7 +192,8 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
       if (!diagnostics.some((d) => d.severity === 'error')) problem(abs, 'does not compile');
       return undefined;
     }
-    return { file, name: basename(abs), ruleSet };
+    const storeGaps = storeGapsOf(ruleSet, diagnostics, source);
+    return { file, name: basename(abs), ruleSet, ...(storeGaps.length > 0 ? { storeGaps } : {}) };
   };
 
   const trustedIssuerCertificates: Buffer[] = [];
@@ -268,8 +281,16 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
       mode: config.mode,
       ...(config.accessControlPolicy !== undefined ? { accessControlPolicy: config.accessControlPolicy } : {}),
     };
+    const storeGaps = relyingPartyStoreGaps(config.name, [
+      { stage: 'acceptance', loaded: acceptance },
+      { stage: 'additional_authentication', loaded: globalAdditionalAuthentication },
+      { stage: 'additional_authentication', loaded: additionalAuthentication },
+      { stage: 'authorization', loaded: accessControlPolicy === undefined ? authorization : undefined },
+      { stage: 'issuance', loaded: issuance },
+    ]);
     const rp: LoadedRelyingParty = {
       summary,
+      ...(storeGaps !== undefined ? { storeGaps } : {}),
       ...(authorization !== undefined ? { authorization } : {}),
       ...(additionalAuthentication !== undefined ? { additionalAuthentication } : {}),
       ...(issuance !== undefined ? { issuance } : {}),
@@ -284,6 +305,10 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
   }
 
   if (farm === undefined || found.some((p) => p.severity === 'error')) return fail();
+  const storeWarnings = relyingParties.flatMap((rp) =>
+    [...new Set(rp.storeGaps?.warnings ?? [])].map((message) => loadProblem({ file: shown(join(root, 'relying-parties', rp.summary.slug)), severity: 'warning', message })),
+  );
+  const unavailableStores = [...new Set(relyingParties.flatMap((rp) => rp.issuance?.storeGaps?.map((g) => g.store) ?? []))];
   return {
     revision: hash.digest('hex').slice(0, 12),
     rulesDir: root,
@@ -295,6 +320,7 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
     relyingParties,
     byIdentifier,
     customPolicies,
-    warnings: found.filter((p) => p.severity === 'warning'),
+    warnings: [...found.filter((p) => p.severity === 'warning'), ...storeWarnings],
+    unavailableStores,
   };
 }

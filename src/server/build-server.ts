@@ -12,6 +12,7 @@ import { errorHandlingPlugin } from './error-handling-plugin.js';
 import { lazyChildLoggerFactory } from './lazy-child-logger.js';
 import { loggerOptions } from './logger-options.js';
 import { rateLimitPlugin, type RateLimitOptions } from './rate-limit-plugin.js';
+import { adfsStoreRoute } from './routes/adfs-store-route.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { authzenRoutes } from './routes/authzen-routes.js';
 import { decisionsRoute } from './routes/decisions-route.js';
@@ -138,6 +139,7 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
   await app.register(decisionsRoute, routeOptions);
   await app.register(authzenRoutes, routeOptions);
   await app.register(deviceRoutes, routeOptions);
+  await app.register(adfsStoreRoute, routeOptions);
   await app.register(adminRoutes, routeOptions);
   await app.register(healthRoutes, routeOptions);
   if (options.whfbScanner) await app.register(whfbRoutes, { scanner: options.whfbScanner });

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ADFS_STORE_ERROR_CODES } from '../../src/adfs-store/index.js';
 import { CERTIFICATE_ERROR_CODES } from '../../src/certificate/index.js';
 import { CLI_ERROR_CODES } from '../../src/cli/errors.js';
 import { DIRECTORY_ERROR_CODES } from '../../src/directory/index.js';
@@ -19,6 +20,7 @@ for (const line of doc.split('\n')) {
 }
 
 const statusCatalogue: Record<string, number> = {
+  ...ADFS_STORE_ERROR_CODES,
   ...CERTIFICATE_ERROR_CODES,
   ...CLI_ERROR_CODES,
   ...DIRECTORY_ERROR_CODES,

@@ -85,7 +85,8 @@ export async function openEngine(flags: EngineFlags, io: CliIO): Promise<Decisio
   };
   const logger: Logger = { warn: say('warning'), error: say('error'), info: () => undefined };
   try {
-    return await createDecisionEngine({ rulesDir: resolve(io.cwd, flags.rules ?? 'rules'), directory, cwd: io.cwd, logger, ownsDirectory: true });
+    // Rule warnings (stores devicegate cannot serve) would be noise here: the decision carries its own reason and notes.
+    return await createDecisionEngine({ rulesDir: resolve(io.cwd, flags.rules ?? 'rules'), directory, cwd: io.cwd, logger, ownsDirectory: true, logRuleWarnings: false });
   } catch (error) {
     await directory.close().catch(() => undefined);
     throw error;

@@ -11,7 +11,8 @@ import { EXIT_OK, RejectedInputError, UsageError, type CliIO, type Command } fro
 
 const HELP = `Usage: devicegate serve [options]
 
-Runs the HTTP decision service (POST /v1/decisions, AuthZEN /access/v1/*, /docs, /metrics ...).
+Runs the HTTP decision service (POST /v1/decisions, AuthZEN /access/v1/*, the AD FS attribute store
+POST /v1/adfs/attribute-store/query, /docs, /metrics ...).
 
 Options:
   --config F          JSON file with any of the settings below (camelCase keys); flags win
@@ -26,6 +27,10 @@ ${DIRECTORY_HELP}
 Callers authenticate with bearer tokens: DEVICEGATE_API_TOKENS is a comma-separated list of
 "sha256:<hex>" (scope decide) or "admin:sha256:<hex>" (scope admin) hashes of the tokens.
 Without it, one admin token is generated and printed once on stderr.
+An AD FS farm's attribute store (integrations/adfs-attribute-store) should use mutual TLS:
+--tls-client-ca naming a CA that issues only the AD FS nodes' client certificates.
+Rules that call attribute stores devicegate cannot serve (_PasswordExpiryStore, SQL ...) are
+warnings at start: their relying party skips those issuance rules, or denies if it needs them to decide.
 SIGINT/SIGTERM stop accepting connections, finish in-flight requests, then exit.
 `;
 

@@ -30,4 +30,5 @@ export const DecisionResponse = Type.Object({
   enforcement: Type.Optional(Type.Object({ mode: Type.String(), decision: DecisionResult, reason: Reason })),
   trace: Type.Optional(Type.Array(TraceEntry)),
   issuedClaims: Type.Optional(Type.Array(Claim)),
+  notes: Type.Optional(Type.Array(Type.String(), { description: 'issuance rules skipped because they call an attribute store devicegate cannot serve' })),
 });
