@@ -98,6 +98,14 @@ async function subdirectories(dir: string): Promise<string[]> {
  * files with file:line:col); any error throws one PolicyLoadError listing them all (never a
  * half-loaded registry). Warnings ride along on the registry (and on the error).
  */
+/** A store-availability warning (`file:line:col: warning CODE: message`) as a load problem. */
+function storeWarningProblem(text: string): LoadProblem {
+  const m = /^(.*?):(\d+):(\d+): warning (\S+): (.*)$/s.exec(text);
+  return m
+    ? loadProblem({ file: m[1]!, line: Number(m[2]), column: Number(m[3]), severity: 'warning', code: m[4]!, message: m[5]!, text })
+    : loadProblem({ file: '', severity: 'warning', message: text, text });
+}
+
 export async function loadRegistry(rulesDir: string, options: LoadRegistryOptions = {}): Promise<Registry> {
   const cwd = options.cwd ?? process.cwd();
   const root = resolve(cwd, rulesDir);
@@ -186,6 +194,8 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
     });
     // ruleSet is undefined iff there is an error; remaining diagnostics are warnings.
     for (const d of diagnostics) {
+      // An unknown store is reported per relying party, with what it means there (store-availability.ts).
+      if (d.severity !== 'error' && d.code === 'DG_LANG_UNKNOWN_STORE') continue;
       found.push(loadProblem({ file, line: d.start.line, column: d.start.column, severity: d.severity === 'error' ? 'error' : 'warning', code: d.code, message: d.message, text: formatDiagnostic(d, source) }));
     }
     if (ruleSet === undefined) {
@@ -305,9 +315,7 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
   }
 
   if (farm === undefined || found.some((p) => p.severity === 'error')) return fail();
-  const storeWarnings = relyingParties.flatMap((rp) =>
-    [...new Set(rp.storeGaps?.warnings ?? [])].map((message) => loadProblem({ file: shown(join(root, 'relying-parties', rp.summary.slug)), severity: 'warning', message })),
-  );
+  const storeWarnings = [...new Set(relyingParties.flatMap((rp) => rp.storeGaps?.warnings ?? []))].map(storeWarningProblem);
   const unavailableStores = [...new Set(relyingParties.flatMap((rp) => rp.issuance?.storeGaps?.map((g) => g.store) ?? []))];
   return {
     revision: hash.digest('hex').slice(0, 12),

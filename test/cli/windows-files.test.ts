@@ -106,7 +106,7 @@ t.test('decide --saml and the signer certificate in farm.json', async (t) => {
   const farm = JSON.parse(readFileSync(join(rules, 'farm.json'), 'utf8')) as Record<string, unknown>;
   for (const [name, encode] of VARIANTS) {
     await writeFile(join(rules, 'signer.pem'), encode(readFileSync(join(ROOT, 'fixtures/saml/adfs-signing.crt.pem'), 'utf8')));
-    await writeFile(join(rules, 'farm.json'), encode(JSON.stringify({ ...farm, samlTrustedSigners: ['signer.pem'] }, null, 2)));
+    await writeFile(join(rules, 'farm.json'), encode(JSON.stringify({ ...farm, samlTrustedSigners: [{ certificate: 'signer.pem', issuers: ['http://adfs.contoso.com/adfs/services/trust'] }] }, null, 2)));
     await writeFile(join(dir, 'token.xml'), encode(xml));
     const r = await runCapture(['decide', '--rp', 'https://payroll.contoso.com/', '--thumbprint', COMPLIANT, '--rules', rules, '--saml', join(dir, 'token.xml'), '--at', AT, '--json']);
     t.equal(r.code, 0, `--saml ${name}: ${r.err}`);
