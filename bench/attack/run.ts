@@ -5,8 +5,11 @@
  * generator (bench/attack/load.ts, autocannon). Writes bench/results/attack.json.
  *
  * Env: BENCH_ATTACKS (comma list; default all: redos,join,fanout,slow-bodies,oversize,expect-continue,
- *      overload-cached,overload-uncached), BENCH_PHASE_SECONDS (10), BENCH_OVERLOAD_FACTOR (4),
- *      BENCH_OVERLOAD_CONNECTIONS (1000), BENCH_SERVE_ARGS (extra serve flags, space-separated).
+ *      overload-cached,overload-uncached,flood-cached,flood-uncached), BENCH_PHASE_SECONDS (10),
+ *      BENCH_OVERLOAD_FACTOR (4), BENCH_OVERLOAD_CONNECTIONS (1000), BENCH_FLOOD_CONNECTIONS (1500),
+ *      BENCH_SERVE_ARGS (extra serve flags, space-separated).
+ * overload-*: autocannon (open loop) at BENCH_OVERLOAD_FACTOR x the capacity measured in the same run.
+ * flood-*: wrk (closed loop) with BENCH_FLOOD_CONNECTIONS connections, as in the issue (500-1,500).
  * The ordinary client and the /healthz probe run in a third process (bench/attack/probe-child.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,15 +22,17 @@ import { SLAPD_SUFFIX, startSlapd } from '../../test/harness/index.js';
 import { expectContinue, fanout, join3, oversize, redos, slowBodies, type AttackResult, type Target } from './attacks.js';
 import type { ProbeSummary } from './probes.js';
 import { writeAttackRules } from './rules.js';
+import { wrk, type WrkResult } from './wrk.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const ALL = ['redos', 'join', 'fanout', 'slow-bodies', 'oversize', 'expect-continue', 'overload-cached', 'overload-uncached'] as const;
+const ALL = ['redos', 'join', 'fanout', 'slow-bodies', 'oversize', 'expect-continue', 'overload-cached', 'overload-uncached', 'flood-cached', 'flood-uncached'] as const;
 type AttackName = (typeof ALL)[number];
 const selected = (process.env.BENCH_ATTACKS ?? ALL.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '') as AttackName[];
 for (const name of selected) if (!ALL.includes(name)) throw new Error(`BENCH_ATTACKS: unknown attack "${name}" (known: ${ALL.join(', ')})`);
 const seconds = Number(process.env.BENCH_PHASE_SECONDS ?? 10);
 const factor = Number(process.env.BENCH_OVERLOAD_FACTOR ?? 4);
 const overloadConnections = Number(process.env.BENCH_OVERLOAD_CONNECTIONS ?? 1000);
+const floodConnections = Number(process.env.BENCH_FLOOD_CONNECTIONS ?? 1500);
 const serveArgs = (process.env.BENCH_SERVE_ARGS ?? '').split(' ').filter((s) => s !== '');
 const ORDINARY_P99_AIM_MS = 50;
 
@@ -146,7 +151,7 @@ async function load(port: number, options: { connections: number; seconds: numbe
 
 interface Phase {
   name: string;
-  attack: AttackResult | LoadResult | Record<string, unknown>;
+  attack: AttackResult | LoadResult | WrkResult | Record<string, unknown>;
   permitted: number;
   ordinary: ProbeSummary;
   healthz: ProbeSummary;
@@ -172,7 +177,7 @@ async function main(): Promise<void> {
       console.log(`capacity: cached ${capacity.cachedRps} decisions/s, uncached (an LDAP search each) ${capacity.uncachedRps} decisions/s`);
     }
 
-    const run = async (name: string, attack: (target: Target) => Promise<AttackResult | LoadResult | Record<string, unknown>>): Promise<void> => {
+    const run = async (name: string, attack: (target: Target) => Promise<AttackResult | LoadResult | WrkResult | Record<string, unknown>>): Promise<void> => {
       if (!(await isUp(server))) {
         await stopServe(server);
         server = await startServe(slapd.url, slapd.bindDn, slapd.password, rulesDir);
@@ -214,6 +219,9 @@ async function main(): Promise<void> {
         await run(name, (t) => load(t.port, { connections: overloadConnections, seconds: t.seconds, overallRate: factor * (capacity.cachedRps ?? 1000) }).then((r) => ({ ...r, offeredRate: factor * (capacity.cachedRps ?? 1000) })));
       } else if (name === 'overload-uncached') {
         await run(name, (t) => load(t.port, { connections: overloadConnections, seconds: t.seconds, overallRate: factor * (capacity.uncachedRps ?? 500), uncached: true }).then((r) => ({ ...r, offeredRate: factor * (capacity.uncachedRps ?? 500) })));
+      } else if (name === 'flood-cached' || name === 'flood-uncached') {
+        const uncached = name === 'flood-uncached';
+        await run(name, (t) => wrk(`http://127.0.0.1:${t.port}/v1/decisions`, token, { connections: floodConnections, seconds: t.seconds, relyingParty: PAYROLL, ...(uncached ? {} : { body: ORDINARY_BODY }) }));
       }
     }
   } finally {
@@ -229,7 +237,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     node: process.version,
     loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
-    settings: { attacks: selected, phaseSeconds: seconds, overloadFactor: factor, overloadConnections, serveArgs, ordinaryRatePerSecond: 50, healthzRatePerSecond: 20 },
+    settings: { attacks: selected, phaseSeconds: seconds, overloadFactor: factor, overloadConnections, floodConnections, serveArgs, ordinaryRatePerSecond: 50, healthzRatePerSecond: 20 },
     capacity,
     verdict: {
       permittedAttackRequests: attacks.reduce((s, p) => s + p.permitted, 0),

@@ -1,4 +1,4 @@
-import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_REQUEST_TIMEOUT_MS, type ServerLimits } from '../server/index.js';
+import { DEFAULT_MAX_EVENT_LOOP_DELAY_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_REQUEST_TIMEOUT_MS, type ServerLimits } from '../server/index.js';
 import { RejectedInputError, UsageError } from './io.js';
 
 /** `serve` flags that bound the work one process takes on (README "Bounded work"). */
@@ -8,6 +8,7 @@ export const LIMIT_OPTIONS = {
   'request-timeout': { type: 'string' },
   'headers-timeout': { type: 'string' },
   'keep-alive-timeout': { type: 'string' },
+  'max-event-loop-delay': { type: 'string' },
 } as const;
 
 export const LIMIT_HELP = `  --max-in-flight N   decisions in progress (directory waits included); past it 503 + Retry-After
@@ -15,10 +16,12 @@ export const LIMIT_HELP = `  --max-in-flight N   decisions in progress (director
   --max-connections N open connections; further ones are closed on accept (default ${DEFAULT_MAX_CONNECTIONS}; 0: no cap)
   --request-timeout MS  whole request (headers and body) must arrive within it, else 408 (default ${DEFAULT_REQUEST_TIMEOUT_MS})
   --headers-timeout MS  headers must arrive within it (default ${DEFAULT_HEADERS_TIMEOUT_MS})
-  --keep-alive-timeout MS  idle keep-alive connections are closed after it (default ${DEFAULT_KEEP_ALIVE_TIMEOUT_MS})`;
+  --keep-alive-timeout MS  idle keep-alive connections are closed after it (default ${DEFAULT_KEEP_ALIVE_TIMEOUT_MS})
+  --max-event-loop-delay MS  mean event-loop delay over a 1 s sample past which requests are shed
+                      with 503 + Retry-After (default ${DEFAULT_MAX_EVENT_LOOP_DELAY_MS}; 0: off)`;
 
 /** The config-file keys (camelCase of the flags). */
-export const LIMIT_CONFIG_KEYS = ['maxInFlight', 'maxConnections', 'requestTimeout', 'headersTimeout', 'keepAliveTimeout'] as const;
+export const LIMIT_CONFIG_KEYS = ['maxInFlight', 'maxConnections', 'requestTimeout', 'headersTimeout', 'keepAliveTimeout', 'maxEventLoopDelay'] as const;
 
 type LimitKey = (typeof LIMIT_CONFIG_KEYS)[number];
 const FLAG_OF: Readonly<Record<LimitKey, keyof typeof LIMIT_OPTIONS>> = {
@@ -27,6 +30,7 @@ const FLAG_OF: Readonly<Record<LimitKey, keyof typeof LIMIT_OPTIONS>> = {
   requestTimeout: 'request-timeout',
   headersTimeout: 'headers-timeout',
   keepAliveTimeout: 'keep-alive-timeout',
+  maxEventLoopDelay: 'max-event-loop-delay',
 };
 const LIMIT_OF: Readonly<Record<LimitKey, keyof ServerLimits>> = {
   maxInFlight: 'maxInFlight',
@@ -34,9 +38,10 @@ const LIMIT_OF: Readonly<Record<LimitKey, keyof ServerLimits>> = {
   requestTimeout: 'requestTimeoutMs',
   headersTimeout: 'headersTimeoutMs',
   keepAliveTimeout: 'keepAliveTimeoutMs',
+  maxEventLoopDelay: 'maxEventLoopDelayMs',
 };
 
-export type LimitSettings = Partial<Pick<ServerLimits, 'maxInFlight' | 'maxConnections' | 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs'>>;
+export type LimitSettings = Partial<Pick<ServerLimits, 'maxInFlight' | 'maxConnections' | 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs' | 'maxEventLoopDelayMs'>>;
 
 /** Flags win over the config file; each value a whole number >= 0 (0 turns that bound off). */
 export function limitsFromFlags(values: Partial<Record<keyof typeof LIMIT_OPTIONS, string | undefined>>, config: Readonly<Record<string, unknown>>): LimitSettings {

@@ -54,6 +54,7 @@ export const DEFAULT_MAX_CONNECTIONS = 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 5_000;
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 1000;
 
 export interface BuildServerOptions {
   readonly engine: DecisionEngine;
@@ -158,7 +159,7 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
   await app.register(authPlugin, { tokens, mtls: options.auth?.mtls === true && tls?.clientCa !== undefined });
   // After auth: its per-route check goes in front of auth's.
   await app.register(backPressurePlugin, {
-    maxEventLoopDelayMs: limits.maxEventLoopDelayMs ?? 1000,
+    maxEventLoopDelayMs: limits.maxEventLoopDelayMs ?? DEFAULT_MAX_EVENT_LOOP_DELAY_MS,
     maxEventLoopUtilization: limits.maxEventLoopUtilization ?? 0,
     maxHeapUsedBytes: limits.maxHeapUsedBytes ?? 0,
     retryAfterSeconds,

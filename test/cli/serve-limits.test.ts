@@ -13,9 +13,9 @@ function io(cwd: string): CliIO {
 t.test('serve: bounds on work and timeouts from flags and the config file (flags win)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dg-limits-'));
   t.equal((await resolveServeSettings([], io(dir))).limits, undefined, 'nothing set: the built-in defaults apply');
-  writeFileSync(join(dir, 'c.json'), JSON.stringify({ maxInFlight: 64, maxConnections: 500, requestTimeout: 8000, headersTimeout: '3000', keepAliveTimeout: 61000 }));
+  writeFileSync(join(dir, 'c.json'), JSON.stringify({ maxInFlight: 64, maxConnections: 500, requestTimeout: 8000, headersTimeout: '3000', keepAliveTimeout: 61000, maxEventLoopDelay: 200 }));
   const merged = await resolveServeSettings(['--config', 'c.json', '--max-in-flight', '32', '--request-timeout', '0'], io(dir));
-  t.same(merged.limits, { maxInFlight: 32, maxConnections: 500, requestTimeoutMs: 0, headersTimeoutMs: 3000, keepAliveTimeoutMs: 61000 });
+  t.same(merged.limits, { maxInFlight: 32, maxConnections: 500, requestTimeoutMs: 0, headersTimeoutMs: 3000, keepAliveTimeoutMs: 61000, maxEventLoopDelayMs: 200 });
 });
 
 t.test('serve: a bad bound is a usage error (flag) or rejected input (config), naming it', async (t) => {
