@@ -90,6 +90,17 @@ async function isUp(server: Server): Promise<boolean> {
   }
 }
 
+/** devicegate_ldap_searches_total from /metrics (undefined when it cannot be read). */
+async function ldapSearches(server: Server): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    const value = /^devicegate_ldap_searches_total (\d+)/m.exec(text)?.[1];
+    return value === undefined ? undefined : Number(value);
+  } catch {
+    return undefined;
+  }
+}
+
 function rssMb(pid: number | undefined): number | undefined {
   try {
     const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
@@ -157,6 +168,8 @@ interface Phase {
   healthz: ProbeSummary;
   serverUpAfter: boolean;
   serverExited: boolean;
+  /** Directory searches during the phase (the ordinary client's are cache hits). */
+  ldapSearches?: number;
   rssMbAfter?: number;
   stderrTail?: string[];
 }
@@ -182,10 +195,12 @@ async function main(): Promise<void> {
         await stopServe(server);
         server = await startServe(slapd.url, slapd.bindDn, slapd.password, rulesDir);
       }
+      const searchesBefore = await ldapSearches(server);
       const probes = await startProbes(server.port);
       const result = await attack({ port: server.port, token, seconds }).catch((error: unknown) => ({ error: String(error) }));
       const { ordinary: o, healthz: h } = await probes.stop();
       const up = await isUp(server);
+      const searchesAfter = up ? await ldapSearches(server) : undefined;
       const phase: Phase = {
         name,
         attack: result,
@@ -194,12 +209,13 @@ async function main(): Promise<void> {
         healthz: h,
         serverUpAfter: up,
         serverExited: server.exited,
+        ...(searchesBefore !== undefined && searchesAfter !== undefined ? { ldapSearches: searchesAfter - searchesBefore } : {}),
         ...(rssMb(server.child.pid) !== undefined ? { rssMbAfter: rssMb(server.child.pid)! } : {}),
         ...(up ? {} : { stderrTail: server.stderr.slice(-10) }),
       };
       phases.push(phase);
       console.log(
-        `${name.padEnd(18)} attack ${JSON.stringify(result).slice(0, 160)}\n${''.padEnd(18)} ordinary p50 ${o.p50Ms} ms p99 ${o.p99Ms} ms max ${o.maxMs} ms (${o.ok}/${o.sent} ok ${JSON.stringify(o.statuses)}); healthz p99 ${h.p99Ms} ms max ${h.maxMs} ms; up after: ${up}`,
+        `${name.padEnd(18)} attack ${JSON.stringify(result).slice(0, 160)}\n${''.padEnd(18)} ordinary p50 ${o.p50Ms} ms p99 ${o.p99Ms} ms max ${o.maxMs} ms (${o.ok}/${o.sent} ok ${JSON.stringify(o.statuses)}); healthz p99 ${h.p99Ms} ms max ${h.maxMs} ms; up after: ${up}; LDAP searches ${phase.ldapSearches ?? '?'}`,
       );
       await new Promise((ok) => setTimeout(ok, 2000));
     };
