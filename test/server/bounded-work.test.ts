@@ -276,13 +276,16 @@ async function countingDirectory(t: { teardown(fn: () => unknown): void }): Prom
 t.test('/readyz: many calls within the interval probe the directory once', async (t) => {
   const { directory, probes } = await countingDirectory(t);
   const engine = await createDecisionEngine({ rulesDir: RULES, directory });
-  const { app } = await fixtureApp(t, { engine, limits: { maxEventLoopDelayMs: 0, readinessIntervalMs: 60_000 } });
+  // The LDAP gauges of /metrics read the directory's health too: they must use the same state.
+  const { app } = await fixtureApp(t, { engine, metricsSources: { directory }, limits: { maxEventLoopDelayMs: 0, readinessIntervalMs: 60_000 } });
   const answers = await Promise.all(Array.from({ length: 25 }, () => app.inject({ method: 'GET', url: '/readyz' })));
   for (const a of answers) t.equal(a.statusCode, 200);
   t.match(answers[0]!.json(), { ready: true, rules: true, directory: { ok: true, backend: 'ldif' }, policyRevision: engine.revision });
   for (let i = 0; i < 25; i++) await app.inject({ method: 'GET', url: '/readyz' });
+  const scrape = await app.inject({ method: 'GET', url: '/metrics' });
+  t.match(scrape.body, /devicegate_ldap_server_up\{server="ldif"\} 1/, 'the gauge reports the probed state');
   await app.inject({ method: 'GET', url: '/metrics' });
-  t.equal(probes(), 1, 'one probe for 50 readyz calls and a scrape');
+  t.equal(probes(), 1, 'one probe for 50 readyz calls and two scrapes');
 });
 
 t.test('/readyz follows the state on its timer (not on the request)', async (t) => {
