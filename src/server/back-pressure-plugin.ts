@@ -1,8 +1,8 @@
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { routeOnRequestHooks } from './auth-plugin.js';
-import { ServerError } from './errors.js';
+import { SERVER_ERRORS } from './errors.js';
 import type { WorkGate } from './work-gate.js';
 
 declare module 'fastify' {
@@ -23,6 +23,8 @@ export interface BackPressureOptions {
   readonly sampleIntervalMs?: number;
   /** The bound on decisions in flight: when it is full, requests are shed here, before their body is read. */
   readonly gate?: WorkGate;
+  /** Where a change of state is logged (default: the app's logger). */
+  readonly log?: FastifyBaseLogger;
   /** Called with every sample (tests, diagnostics). */
   readonly onSample?: (sample: PressureSample) => void;
 }
@@ -44,6 +46,7 @@ async function backPressure(app: FastifyInstance, options: BackPressureOptions):
   const checks = options.maxEventLoopDelayMs > 0 || options.maxEventLoopUtilization > 0 || options.maxHeapUsedBytes > 0;
   if (!checks && (gate === undefined || gate.max === 0)) return;
   const state = { pressured: false };
+  const log = options.log ?? app.log;
   if (checks) {
     const delay = monitorEventLoopDelay({ resolution: 10 });
     let elu: EventLoopUtilization | undefined;
@@ -54,10 +57,15 @@ async function backPressure(app: FastifyInstance, options: BackPressureOptions):
       const now = performance.eventLoopUtilization();
       const utilization = performance.eventLoopUtilization(now, elu).utilization;
       elu = now;
+      const was = state.pressured;
       state.pressured =
         (options.maxEventLoopDelayMs > 0 && delayMs > options.maxEventLoopDelayMs) ||
         (options.maxEventLoopUtilization > 0 && utilization > options.maxEventLoopUtilization) ||
         (options.maxHeapUsedBytes > 0 && process.memoryUsage().heapUsed > options.maxHeapUsedBytes);
+      if (state.pressured !== was) {
+        if (state.pressured) log.warn({ delayMs: Math.round(delayMs), utilization: Number(utilization.toFixed(2)) }, 'under pressure: shedding requests with 503 until the next sample');
+        else log.info('pressure over: accepting requests again');
+      }
       options.onSample?.({ delayMs, utilization, pressured: state.pressured });
     };
     // Sampling starts when the app is ready, not when this plugin registers: between the two, the
@@ -81,14 +89,22 @@ async function backPressure(app: FastifyInstance, options: BackPressureOptions):
   }
 
   const retryAfter = String(options.retryAfterSeconds);
+  // Shedding must cost less than the work it refuses: a fixed body, no error handler, no log line
+  // per request (devicegate_requests_shed_total counts them; a change of state is logged once).
+  const pressuredBody = JSON.stringify({ error: { code: 'DG_ERR_SERVER_OVERLOADED', message: `the service is overloaded; retry after ${retryAfter} s` } });
+  const fullBody = gate ? JSON.stringify({ error: { code: 'DG_ERR_SERVER_OVERLOADED', message: `${gate.max} decisions are in progress; retry after ${retryAfter} s` } }) : pressuredBody;
   const check: onRequestHookHandler = function underPressure(_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     if (!state.pressured && (gate === undefined || !gate.full)) {
       done();
       return;
     }
-    reply.header('Retry-After', retryAfter);
-    if (state.pressured) done(new ServerError('DG_ERR_SERVER_OVERLOADED', `the service is overloaded; retry after ${retryAfter} s`));
-    else done(gate!.overloaded());
+    if (gate) gate.shed++;
+    // Answered from the hook: Fastify skips the rest of the request (body, handler); done() is not called.
+    void reply
+      .code(SERVER_ERRORS.DG_ERR_SERVER_OVERLOADED.statusCode)
+      .header('Retry-After', retryAfter)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(state.pressured ? pressuredBody : fullBody);
   };
   app.addHook('onRoute', (route) => {
     if (route.config?.ignorePressure === true) return;

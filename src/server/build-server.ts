@@ -164,6 +164,7 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
     maxHeapUsedBytes: limits.maxHeapUsedBytes ?? 0,
     retryAfterSeconds,
     gate,
+    log,
   });
   if (limits.rateLimit) await app.register(rateLimitPlugin, limits.rateLimit);
 

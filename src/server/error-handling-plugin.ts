@@ -11,7 +11,8 @@ async function errorHandling(app: FastifyInstance, options: { metrics: ServerMet
   app.setErrorHandler((error, request, reply) => {
     const mapped = mapError(error);
     if (mapped.unexpected) options.log.error({ reqId: request.id, err: error }, 'unexpected error');
-    else if (mapped.statusCode >= 500) options.log.warn({ reqId: request.id, code: mapped.body.error.code }, mapped.body.error.message);
+    // Shed requests are counted (devicegate_requests_shed_total), not logged one by one: a flood would flood the log.
+    else if (mapped.statusCode >= 500 && !(error instanceof OverloadedError)) options.log.warn({ reqId: request.id, code: mapped.body.error.code }, mapped.body.error.message);
     if (mapped.statusCode === 401) reply.header('WWW-Authenticate', 'Bearer');
     if (error instanceof OverloadedError && !reply.hasHeader('retry-after')) reply.header('Retry-After', String(error.retryAfterSeconds));
     if (DECISION_ROUTES.has(request.routeOptions.url ?? '')) options.metrics.observeDecisionError(mapped.statusCode);

@@ -184,7 +184,7 @@ export class ServerMetrics {
     });
     new Counter({
       name: 'devicegate_requests_shed_total',
-      help: 'Requests answered 503 DG_ERR_SERVER_OVERLOADED because the in-flight bound was full',
+      help: 'Requests answered 503 DG_ERR_SERVER_OVERLOADED (the in-flight bound full, or the event loop over its delay threshold)',
       registers,
       collect() {
         this.reset();

@@ -66,6 +66,19 @@ t.test('an over-limit body is a 413, and the next ordinary request is answered',
   t.same(await ordinaryDecision(port), { status: 200, decision: 'permit' });
 });
 
+t.test('an over-limit Content-Length is answered 413 before any of the body is sent', async (t) => {
+  const { app } = await fixtureApp(t);
+  const port = await listen(app);
+  const socket = await openSocket(port);
+  // Headers only: a slow sender that has not started its 66 KB body yet.
+  socket.write(`POST /v1/decisions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${DECIDE_TOKEN}\r\ncontent-type: application/json\r\ncontent-length: ${66 * 1024}\r\n\r\n`);
+  const first = await new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString('latin1'))));
+  t.match(first, /^HTTP\/1\.1 413/);
+  t.match(first, /DG_ERR_SERVER_BODY_TOO_LARGE/);
+  socket.destroy();
+  t.same(await ordinaryDecision(port), { status: 200, decision: 'permit' });
+});
+
 t.test('Expect: 100-continue with a body over the limit gets its 413, never 100 Continue (Node client)', async (t) => {
   const { app } = await fixtureApp(t);
   const port = await listen(app);
@@ -360,6 +373,5 @@ t.test('a stall while serving is still detected and shed with Retry-After', asyn
   const res = await app.inject({ method: 'GET', url: '/work' });
   t.equal(res.statusCode, 503);
   t.equal(res.headers['retry-after'], '3');
-  // A bare app (Fastify's own error body): the code is the plugin's.
-  t.equal((res.json() as { code?: string }).code, 'DG_ERR_SERVER_OVERLOADED');
+  t.equal(errorShape(res.json())?.code, 'DG_ERR_SERVER_OVERLOADED');
 });
