@@ -15,7 +15,7 @@ export const LIMIT_HELP = `  --max-in-flight N   decisions in progress (director
                       at once (default ${DEFAULT_MAX_IN_FLIGHT}; 0: unbounded)
   --max-connections N open connections; further ones are closed on accept (default ${DEFAULT_MAX_CONNECTIONS}; 0: no cap)
   --request-timeout MS  whole request (headers and body) must arrive within it, else 408 (default ${DEFAULT_REQUEST_TIMEOUT_MS})
-  --headers-timeout MS  headers must arrive within it (default ${DEFAULT_HEADERS_TIMEOUT_MS})
+  --headers-timeout MS  headers must arrive within it; silent connections are closed after it (default ${DEFAULT_HEADERS_TIMEOUT_MS})
   --keep-alive-timeout MS  idle keep-alive connections are closed after it (default ${DEFAULT_KEEP_ALIVE_TIMEOUT_MS})
   --max-event-loop-delay MS  mean event-loop delay over a 1 s sample past which requests are shed
                       with 503 + Retry-After (default ${DEFAULT_MAX_EVENT_LOOP_DELAY_MS}; 0: off)`;

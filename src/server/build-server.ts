@@ -18,6 +18,7 @@ import { deviceRoutes } from './routes/device-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { ServerMetrics, type MetricsSources } from './server-metrics.js';
 import { answerExpectContinue } from './expect-continue.js';
+import { closeSilentConnections } from './silent-connections.js';
 import { ReadinessCache } from './readiness-cache.js';
 import { WorkGate } from './work-gate.js';
 
@@ -40,7 +41,7 @@ export interface ServerLimits {
   readonly maxConnections?: number;
   /** Whole request (headers and body) must arrive within this, else 408 and close (default 10 000 ms). */
   readonly requestTimeoutMs?: number;
-  /** Headers must arrive within this (default 5 000 ms, at most requestTimeoutMs). */
+  /** Headers must arrive within this (default 5 000 ms, at most requestTimeoutMs); a connection that sends nothing is closed after it too. */
   readonly headersTimeoutMs?: number;
   /** An idle keep-alive connection is closed after this (default 5 000 ms). */
   readonly keepAliveTimeoutMs?: number;
@@ -136,6 +137,8 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
   const maxConnections = limits.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   if (maxConnections > 0) server.maxConnections = maxConnections;
   answerExpectContinue(server, bodyLimit);
+  // A connection that never sends a byte is closed after the headers timeout too.
+  closeSilentConnections(server, server.headersTimeout, tls !== undefined);
 
   const retryAfterSeconds = limits.retryAfterSeconds ?? 5;
   const gate = new WorkGate(limits.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, retryAfterSeconds);

@@ -195,6 +195,16 @@ t.test('headers that never end are cut off by the headers timeout', async (t) =>
   t.match(result.text, /^HTTP\/1\.1 408/);
 });
 
+t.test('a connection that never sends a byte is closed after the headers timeout', async (t) => {
+  const { app } = await fixtureApp(t, { limits: { maxEventLoopDelayMs: 0, requestTimeoutMs: 2000, headersTimeoutMs: 300 } });
+  const port = await listen(app);
+  const socket = await openSocket(port);
+  const result = await collect(socket, 30_000);
+  t.equal(result.closedByServer, true);
+  t.equal(result.text, '');
+  t.same(await ordinaryDecision(port), { status: 200, decision: 'permit' });
+});
+
 t.test('an idle keep-alive connection is closed after the keep-alive timeout', async (t) => {
   const { app } = await fixtureApp(t, { limits: { maxEventLoopDelayMs: 0, keepAliveTimeoutMs: 300 } });
   const port = await listen(app);
