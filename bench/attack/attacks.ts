@@ -193,3 +193,55 @@ async function curlTwoMegabytes(target: Target): Promise<{ status: string; exitC
     child.on('close', (exitCode) => resolve({ status: out.trim(), exitCode }));
   });
 }
+
+/**
+ * Connections that never send a byte, more of them than the connection cap (a second wave takes any
+ * slot the first left), so new callers are refused while they stay open. The server must close them
+ * (headers timeout). Fresh callers (one connection each) try during the attack and after it.
+ */
+export async function silentConnections(target: Target, sockets = 1100): Promise<AttackResult> {
+  const started = performance.now();
+  const closes: number[] = [];
+  const all: Socket[] = [];
+  const open = (n: number): void => {
+    for (let i = 0; i < n; i++) {
+      const socket = connect(target.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.on('close', () => closes.push(performance.now() - started));
+      all.push(socket);
+    }
+  };
+  const fresh = async (n: number): Promise<{ sent: number; answered: number }> => {
+    let answered = 0;
+    for (let i = 0; i < n; i++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${target.port}/healthz`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(1000) });
+        await res.arrayBuffer();
+        if (res.status === 200) answered++;
+      } catch {
+        // refused (closed on accept) or no answer within 1 s
+      }
+    }
+    return { sent: n, answered };
+  };
+  const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
+  open(sockets);
+  await sleep(1000);
+  open(100);
+  await sleep(1000);
+  const during = await fresh(5);
+  await sleep(Math.max(0, Math.max(target.seconds, 8) * 1000 - (performance.now() - started)));
+  const after = await fresh(20);
+  for (const s of all) s.destroy();
+  const sorted = [...closes].sort((a, b) => a - b);
+  return {
+    requests: all.length,
+    statuses: {},
+    permitted: 0,
+    closedByServerWithinPhase: sorted.length,
+    secondsToCloseP50: round(percentile(sorted, 50) / 1000),
+    secondsToCloseMax: round((sorted.at(-1) ?? 0) / 1000),
+    freshCallersDuring: during,
+    freshCallersAfter: after,
+  };
+}

@@ -4,7 +4,7 @@
  * tree with the attack relying parties, LDAP to a private slapd from test/harness) and the overload
  * generator (bench/attack/load.ts, autocannon). Writes bench/results/attack.json.
  *
- * Env: BENCH_ATTACKS (comma list; default all: redos,join,fanout,slow-bodies,oversize,expect-continue,
+ * Env: BENCH_ATTACKS (comma list; default all: redos,join,fanout,slow-bodies,silent-connections,oversize,expect-continue,
  *      overload-cached,overload-uncached,flood-cached,flood-uncached), BENCH_PHASE_SECONDS (10),
  *      BENCH_OVERLOAD_FACTOR (4), BENCH_OVERLOAD_CONNECTIONS (1000), BENCH_FLOOD_CONNECTIONS (1500),
  *      BENCH_SERVE_ARGS (extra serve flags, space-separated).
@@ -19,13 +19,13 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { generateToken, tokenHashEntry } from '../../src/server/index.js';
 import { SLAPD_SUFFIX, startSlapd } from '../../test/harness/index.js';
-import { expectContinue, fanout, join3, oversize, redos, slowBodies, type AttackResult, type Target } from './attacks.js';
+import { expectContinue, fanout, join3, oversize, redos, silentConnections, slowBodies, type AttackResult, type Target } from './attacks.js';
 import type { ProbeSummary } from './probes.js';
 import { writeAttackRules } from './rules.js';
 import { wrk, type WrkResult } from './wrk.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const ALL = ['redos', 'join', 'fanout', 'slow-bodies', 'oversize', 'expect-continue', 'overload-cached', 'overload-uncached', 'flood-cached', 'flood-uncached'] as const;
+const ALL = ['redos', 'join', 'fanout', 'slow-bodies', 'silent-connections', 'oversize', 'expect-continue', 'overload-cached', 'overload-uncached', 'flood-cached', 'flood-uncached'] as const;
 type AttackName = (typeof ALL)[number];
 const selected = (process.env.BENCH_ATTACKS ?? ALL.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '') as AttackName[];
 for (const name of selected) if (!ALL.includes(name)) throw new Error(`BENCH_ATTACKS: unknown attack "${name}" (known: ${ALL.join(', ')})`);
@@ -229,6 +229,7 @@ async function main(): Promise<void> {
       else if (name === 'join') await run(name, join3);
       else if (name === 'fanout') await run(name, fanout);
       else if (name === 'slow-bodies') await run(name, (t) => slowBodies(t));
+      else if (name === 'silent-connections') await run(name, (t) => silentConnections(t));
       else if (name === 'oversize') await run(name, oversize);
       else if (name === 'expect-continue') await run(name, (t) => expectContinue(t));
       else if (name === 'overload-cached') {
