@@ -20,6 +20,10 @@ import { deviceRoutes } from './routes/device-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { whfbRoutes } from './routes/whfb-routes.js';
 import { ServerMetrics, type MetricsSources } from './server-metrics.js';
+import { answerExpectContinue } from './expect-continue.js';
+import { closeSilentConnections } from './silent-connections.js';
+import { ReadinessCache } from './readiness-cache.js';
+import { WorkGate } from './work-gate.js';
 
 export interface ServerLimits {
   /** Request body limit in bytes (default 64 KiB): larger bodies are 413s. */
@@ -31,7 +35,30 @@ export interface ServerLimits {
   readonly retryAfterSeconds?: number;
   /** Per-caller fixed-window rate limit (429 + Retry-After); off unless set. */
   readonly rateLimit?: RateLimitOptions;
+  /**
+   * Decisions (and device look-ups) in flight, directory waits included; past it, 503 + Retry-After at
+   * once (default DEFAULT_MAX_IN_FLIGHT; 0 disables). See README "Bounded work".
+   */
+  readonly maxInFlight?: number;
+  /** Open connections; further ones are closed on accept (default 1024; 0 disables). */
+  readonly maxConnections?: number;
+  /** Whole request (headers and body) must arrive within this, else 408 and close (default 10 000 ms). */
+  readonly requestTimeoutMs?: number;
+  /** Headers must arrive within this (default 5 000 ms, at most requestTimeoutMs); a connection that sends nothing is closed after it too. */
+  readonly headersTimeoutMs?: number;
+  /** An idle keep-alive connection is closed after this (default 5 000 ms). */
+  readonly keepAliveTimeoutMs?: number;
+  /** How often /readyz's state is refreshed (default 1 000 ms): the DCs see at most one probe per interval. */
+  readonly readinessIntervalMs?: number;
 }
+
+/** Chosen from bench/attack's measurements (README "Bounded work"). */
+export const DEFAULT_MAX_IN_FLIGHT = 256;
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 5_000;
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 1000;
 
 export interface BuildServerOptions {
   readonly engine: DecisionEngine;
@@ -70,7 +97,6 @@ const LEVEL_VALUES: Readonly<Record<string, number>> = { trace: 10, debug: 20, i
 export async function buildServer(options: BuildServerOptions): Promise<DevicegateServer> {
   const limits = options.limits ?? {};
   const metrics = options.metrics ?? new ServerMetrics();
-  if (options.metricsSources) metrics.attachSources(options.metricsSources);
 
   let tokens = options.auth?.tokens ?? [];
   if (tokens.length === 0) {
@@ -80,6 +106,8 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
   }
 
   const tls = options.tls;
+  const bodyLimit = limits.bodyLimit ?? 64 * 1024;
+  const requestTimeoutMs = limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const log: FastifyBaseLogger = options.logger ?? pino(loggerOptions(options.logLevel ?? 'silent'));
   // Fastify's per-request logging (and the response listeners it sets up on every request, whatever the
   // level) only when its info lines can be printed; otherwise our few log lines go straight to `log`.
@@ -96,11 +124,41 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
           },
         }
       : {}),
-    bodyLimit: limits.bodyLimit ?? 64 * 1024,
+    bodyLimit,
+    // Fastify's defaults are no request timeout and 72 s keep-alive: a body sent one byte at a time
+    // held its connection forever.
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
     trustProxy: typeof options.trustProxy === 'string' ? options.trustProxy : options.trustProxy ? [...options.trustProxy] : false,
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
+
+  const server = app.server;
+  // Node checks request/headers timeouts on this interval (default 30 s, so a 10 s timeout fired late).
+  Object.assign(server, { connectionsCheckingInterval: Math.max(250, Math.min(1000, Math.floor(requestTimeoutMs / 4) || 1000)) });
+  const headersTimeoutMs = limits.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  server.headersTimeout = requestTimeoutMs > 0 && headersTimeoutMs > 0 ? Math.min(headersTimeoutMs, requestTimeoutMs) : headersTimeoutMs;
+  const maxConnections = limits.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  if (maxConnections > 0) server.maxConnections = maxConnections;
+  answerExpectContinue(server, bodyLimit);
+  // A connection that never sends a byte is closed after the headers timeout too.
+  closeSilentConnections(server, server.headersTimeout, tls !== undefined);
+
+  const retryAfterSeconds = limits.retryAfterSeconds ?? 5;
+  const gate = new WorkGate(limits.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, retryAfterSeconds);
+  metrics.attachWorkGate(gate);
+  const readiness = new ReadinessCache(options.engine, log, limits.readinessIntervalMs ?? 1000);
+  const sources = options.metricsSources;
+  if (sources) {
+    // The LDAP gauges read the readiness probe's last result: a public scrape must not probe the DCs.
+    const directory = sources.directory;
+    metrics.attachSources(
+      directory
+        ? { ...sources, directory: { get stats() { return directory.stats; }, health: async () => (await readiness.directoryHealth()) ?? directory.health() } }
+        : sources,
+    );
+  }
 
   // JSON only: without the text/plain parser, other media types are 415s.
   app.removeContentTypeParser(['text/plain']);
@@ -109,10 +167,12 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
   await app.register(authPlugin, { tokens, mtls: options.auth?.mtls === true && tls?.clientCa !== undefined });
   // After auth: its per-route check goes in front of auth's.
   await app.register(backPressurePlugin, {
-    maxEventLoopDelayMs: limits.maxEventLoopDelayMs ?? 1000,
+    maxEventLoopDelayMs: limits.maxEventLoopDelayMs ?? DEFAULT_MAX_EVENT_LOOP_DELAY_MS,
     maxEventLoopUtilization: limits.maxEventLoopUtilization ?? 0,
     maxHeapUsedBytes: limits.maxHeapUsedBytes ?? 0,
-    retryAfterSeconds: limits.retryAfterSeconds ?? 5,
+    retryAfterSeconds,
+    gate,
+    log,
   });
   if (limits.rateLimit) await app.register(rateLimitPlugin, limits.rateLimit);
 
@@ -135,7 +195,7 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
     await app.register(swaggerUi, { routePrefix: '/docs' });
   }
 
-  const routeOptions = { engine: options.engine, metrics, log };
+  const routeOptions = { engine: options.engine, metrics, log, gate, readiness };
   await app.register(decisionsRoute, routeOptions);
   await app.register(authzenRoutes, routeOptions);
   await app.register(deviceRoutes, routeOptions);
@@ -143,6 +203,9 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
   await app.register(adminRoutes, routeOptions);
   await app.register(healthRoutes, routeOptions);
   if (options.whfbScanner) await app.register(whfbRoutes, { scanner: options.whfbScanner });
+
+  app.addHook('onReady', async () => readiness.start());
+  app.addHook('onClose', async () => readiness.stop());
 
   if (options.closeEngine !== false) {
     app.addHook('onClose', async () => {

@@ -37,7 +37,7 @@ export const SERVER_ERRORS: Readonly<Record<ServerErrorCode, { readonly statusCo
   DG_ERR_SERVER_BODY_TOO_LARGE: { statusCode: 413, meaning: 'the request body exceeds the body limit' },
   DG_ERR_SERVER_UNSUPPORTED_MEDIA_TYPE: { statusCode: 415, meaning: 'the request body is not application/json' },
   DG_ERR_SERVER_RATE_LIMITED: { statusCode: 429, meaning: 'the caller exceeded its request rate' },
-  DG_ERR_SERVER_OVERLOADED: { statusCode: 503, meaning: 'the process is under pressure; retry after the Retry-After delay' },
+  DG_ERR_SERVER_OVERLOADED: { statusCode: 503, meaning: 'the process is under pressure (event-loop delay) or the bound on decisions in flight is full; retry after the Retry-After delay' },
   DG_ERR_SERVER_CLOSING: { statusCode: 503, meaning: 'the server is shutting down' },
   DG_ERR_SERVER_CONFIG: { statusCode: 500, meaning: 'the server configuration is invalid (start-up only)' },
   DG_ERR_SERVER_INTERNAL: { statusCode: 500, meaning: 'an unexpected error; details are in the log only' },

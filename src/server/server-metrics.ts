@@ -177,6 +177,36 @@ export class ServerMetrics {
     });
   }
 
+  /** Decisions in flight and requests shed by the in-flight bound (read at scrape time). */
+  attachWorkGate(gate: { readonly inFlight: number; readonly shed: number; readonly max: number }): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'devicegate_decisions_in_flight',
+      help: 'Decisions (and device look-ups) being evaluated now, directory waits included',
+      registers,
+      collect() {
+        this.set(gate.inFlight);
+      },
+    });
+    new Gauge({
+      name: 'devicegate_decisions_in_flight_limit',
+      help: 'The bound on decisions in flight (0: unbounded)',
+      registers,
+      collect() {
+        this.set(gate.max);
+      },
+    });
+    new Counter({
+      name: 'devicegate_requests_shed_total',
+      help: 'Requests answered 503 DG_ERR_SERVER_OVERLOADED (the in-flight bound full, or the event loop over its delay threshold)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(gate.shed);
+      },
+    });
+  }
+
   /** Registers gauges/counters that read the sources at scrape time. Call once per app. */
   attachSources(sources: MetricsSources): void {
     const registers = [this.registry];

@@ -112,7 +112,8 @@ t.test('closing the app closes the engine; requests after close are refused', as
 
 t.test('back-pressure: 503 with Retry-After and our error body; liveness and metrics still answer', async (t) => {
   const { app } = await fixtureApp(t, { limits: { maxEventLoopDelayMs: 0, maxHeapUsedBytes: 1, retryAfterSeconds: 7 } });
-  // back-pressure samples the process on a timer; wait for the first sample.
+  // back-pressure samples the process on a timer started when the app is ready; wait for the first sample.
+  await app.ready();
   await new Promise((resolve) => setTimeout(resolve, 1200));
   const res = await app.inject({ method: 'POST', url: '/v1/decisions', headers: json, payload: JSON.stringify({ relyingParty: PAYROLL }) });
   t.equal(res.statusCode, 503);

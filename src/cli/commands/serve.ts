@@ -7,6 +7,7 @@ import { createDecisionEngine } from '../../policy/index.js';
 import { buildServer, loggerOptions, parseApiTokens, ServerMetrics, type DevicegateServer } from '../../server/index.js';
 import { parseCommandArgs } from '../args.js';
 import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags } from '../directory-flags.js';
+import { LIMIT_CONFIG_KEYS, LIMIT_HELP, LIMIT_OPTIONS, limitsFromFlags, type LimitSettings } from '../limit-flags.js';
 import { EXIT_OK, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
 
 const HELP = `Usage: devicegate serve [options]
@@ -23,6 +24,7 @@ ${DIRECTORY_HELP}
   --tls-cert F        serve HTTPS with this certificate (PEM) ...
   --tls-key F         ... and this key
   --tls-client-ca F   request client certificates; ones signed by this CA get scope decide
+${LIMIT_HELP}
 
 Callers authenticate with bearer tokens: DEVICEGATE_API_TOKENS is a comma-separated list of
 "sha256:<hex>" (scope decide) or "admin:sha256:<hex>" (scope admin) hashes of the tokens.
@@ -36,6 +38,7 @@ SIGINT/SIGTERM stop accepting connections, finish in-flight requests, then exit.
 
 const OPTIONS = {
   ...DIRECTORY_OPTIONS,
+  ...LIMIT_OPTIONS,
   config: { type: 'string' },
   host: { type: 'string' },
   port: { type: 'string' },
@@ -63,10 +66,13 @@ export interface ServeSettings {
   tlsClientCa?: string;
   bodyLimit?: number;
   trustProxy?: string[];
+  /** Bounds on work, connections and timeouts (limit-flags.ts). */
+  limits?: LimitSettings;
 }
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
-const CONFIG_KEYS = new Set([
+const CONFIG_KEYS = new Set<string>([
+  ...LIMIT_CONFIG_KEYS,
   'directory', 'rules', 'host', 'port', 'bindDn', 'password', 'baseDn', 'caFile', 'startTls', 'tlsInsecure', 'ldapTimeout', 'logLevel', 'tlsCert', 'tlsKey', 'tlsClientCa', 'bodyLimit', 'trustProxy',
 ]);
 
@@ -127,6 +133,8 @@ export async function resolveServeSettings(argv: readonly string[], io: CliIO): 
   }
   if (typeof config.bodyLimit === 'number') settings.bodyLimit = config.bodyLimit;
   if (Array.isArray(config.trustProxy)) settings.trustProxy = config.trustProxy.map(String);
+  const limits = limitsFromFlags(values, config);
+  if (Object.keys(limits).length > 0) settings.limits = limits;
   if ((settings.tlsCert === undefined) !== (settings.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   if (settings.tlsClientCa !== undefined && settings.tlsCert === undefined) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key');
   return settings;
@@ -212,7 +220,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
         onGeneratedToken: (token) => io.stderr.write(`devicegate serve: no DEVICEGATE_API_TOKENS set; generated admin token (shown once): ${token}\n`),
       },
       ...(tlsCert && tlsKey ? { tls: { cert: tlsCert, key: tlsKey, ...(tlsClientCa ? { clientCa: tlsClientCa } : {}) } } : {}),
-      limits: settings.bodyLimit !== undefined ? { bodyLimit: settings.bodyLimit } : {},
+      limits: { ...settings.limits, ...(settings.bodyLimit !== undefined ? { bodyLimit: settings.bodyLimit } : {}) },
       metrics,
       metricsSources: { directory, cache: () => ({ ...engine.directory.counters, size: engine.directory.size }) },
       ...(settings.trustProxy ? { trustProxy: settings.trustProxy } : {}),

@@ -8,7 +8,7 @@ const E = AttributeStoreErrorResponse;
 const ERRORS = { 400: E, 401: E, 403: E, 404: E, 413: E, 415: E, 429: E, 503: E } as const;
 
 /** POST /v1/adfs/attribute-store/query: the contract the AD FS attribute store shim calls. */
-export const adfsStoreRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, log }) => {
+export const adfsStoreRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, log, gate }) => {
   app.post(
     '/v1/adfs/attribute-store/query',
     {
@@ -27,6 +27,8 @@ export const adfsStoreRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
     },
     async (request, reply) => {
       const body = request.body;
+      // A store query is a decision or a device look-up: it takes a slot of the work-in-flight bound.
+      gate.enter();
       try {
         return (await executeStoreQuery(engine, body.query, body.params)) as never;
       } catch (error) {
@@ -34,6 +36,8 @@ export const adfsStoreRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
         if (error.statusCode >= 500) log.warn({ reqId: request.id, code: error.code, store: body.store, node: body.node, requestId: body.requestId }, error.message);
         const { code, message, field, position } = error;
         return reply.code(error.statusCode as 400 | 503).send({ error: { code, message, field, ...(position !== undefined ? { position } : {}) } });
+      } finally {
+        gate.leave();
       }
     },
   );

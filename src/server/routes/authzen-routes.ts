@@ -12,6 +12,7 @@ import {
 } from '../schemas/authzen-schemas.js';
 import { BEARER_SECURITY, errorResponses } from '../schemas/common-schemas.js';
 import type { ServerMetrics } from '../server-metrics.js';
+import type { WorkGate } from '../work-gate.js';
 import { Type } from 'typebox';
 import type { RouteOptions } from './decisions-route.js';
 import { performance } from 'node:perf_hooks';
@@ -57,17 +58,24 @@ export function toEvaluationResult(decision: Decision): EvaluationResult {
   };
 }
 
-async function evaluate(engine: DecisionEngine, metrics: ServerMetrics, request: DecisionRequest): Promise<EvaluationResult> {
+async function evaluate(engine: DecisionEngine, metrics: ServerMetrics, gate: WorkGate, request: DecisionRequest): Promise<EvaluationResult> {
   const startedAt = performance.now();
-  const decision = await engine.decide(request);
+  // Each evaluation of a batch takes its own slot: a batch of 100 is 100 units of work.
+  gate.enter();
+  let decision: Decision;
+  try {
+    decision = await engine.decide(request);
+  } finally {
+    gate.leave();
+  }
   metrics.observeDecision(decision.decision, startedAt, failClosedReasonOf(decision));
   return toEvaluationResult(decision);
 }
 
 /** In a batch, one item's 4xx/503 is that item's `decision: false`; a 500 still fails the request. */
-async function evaluateItem(engine: DecisionEngine, metrics: ServerMetrics, request: DecisionRequest): Promise<EvaluationResult> {
+async function evaluateItem(engine: DecisionEngine, metrics: ServerMetrics, gate: WorkGate, request: DecisionRequest): Promise<EvaluationResult> {
   try {
-    return await evaluate(engine, metrics, request);
+    return await evaluate(engine, metrics, gate, request);
   } catch (error) {
     const mapped = mapError(error);
     if (mapped.unexpected) throw error;
@@ -76,7 +84,7 @@ async function evaluateItem(engine: DecisionEngine, metrics: ServerMetrics, requ
   }
 }
 
-export const authzenRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, metrics }) => {
+export const authzenRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, metrics, gate }) => {
   app.post(
     '/access/v1/evaluation',
     {
@@ -89,7 +97,7 @@ export const authzenRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
         response: { 200: EvaluationResponse, ...errorResponses(400, 401, 403, 404, 413, 415, 429, 503) },
       },
     },
-    async (request) => evaluate(engine, metrics, toDecisionRequest(request.body, '')) as never,
+    async (request) => evaluate(engine, metrics, gate, toDecisionRequest(request.body, '')) as never,
   );
 
   app.post(
@@ -108,7 +116,7 @@ export const authzenRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
       const body = request.body;
       const items = body.evaluations ?? [];
       // Without evaluations the request is a single evaluation, answered in the single shape.
-      if (items.length === 0) return evaluate(engine, metrics, toDecisionRequest(body, '')) as never;
+      if (items.length === 0) return evaluate(engine, metrics, gate, toDecisionRequest(body, '')) as never;
       // Validate every item first: bad input is a 400 for the whole request, never a partial answer.
       const requests = items.map((item, i) =>
         toDecisionRequest(
@@ -123,12 +131,12 @@ export const authzenRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
       );
       const semantic = body.options?.evaluations_semantic ?? 'execute_all';
       if (semantic === 'execute_all') {
-        return { evaluations: await Promise.all(requests.map((r) => evaluateItem(engine, metrics, r))) } as never;
+        return { evaluations: await Promise.all(requests.map((r) => evaluateItem(engine, metrics, gate, r))) } as never;
       }
       const stopOn = semantic === 'deny_on_first_deny' ? false : true;
       const evaluations: EvaluationResult[] = [];
       for (const r of requests) {
-        const result = await evaluateItem(engine, metrics, r);
+        const result = await evaluateItem(engine, metrics, gate, r);
         evaluations.push(result);
         if (result.decision === stopOn) break;
       }

@@ -5,16 +5,22 @@ import { failClosedReasonOf, type DecisionEngine, type DevicePresentation } from
 import { toClaims } from '../decision-input.js';
 import { BEARER_SECURITY, errorResponses } from '../schemas/common-schemas.js';
 import { DecisionRequestBody, DecisionResponse } from '../schemas/decision-schemas.js';
+import type { ReadinessCache } from '../readiness-cache.js';
 import type { ServerMetrics } from '../server-metrics.js';
+import type { WorkGate } from '../work-gate.js';
 
 export interface RouteOptions {
   readonly engine: DecisionEngine;
   readonly metrics: ServerMetrics;
   /** The service's logger (Fastify's request.log is a no-op when request logging is off). */
   readonly log: FastifyBaseLogger;
+  /** The bound on decisions in flight: enter() before the engine, leave() in a finally. */
+  readonly gate: WorkGate;
+  /** /readyz's state, refreshed off the request path. */
+  readonly readiness: ReadinessCache;
 }
 
-export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, metrics }) => {
+export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, metrics, gate }) => {
   app.post(
     '/v1/decisions',
     {
@@ -30,15 +36,21 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
     async (request) => {
       const body = request.body;
       const startedAt = performance.now();
-      const decision = await engine.decide({
-        relyingParty: body.relyingParty,
-        // The schema admits exactly one of certificate/thumbprint/deviceId: already a presentation.
-        device: body.device as DevicePresentation | undefined,
-        claims: toClaims(body.claims),
-        samlToken: body.samlToken,
-        explain: body.explain === true,
-        includeIssuedClaims: body.include !== undefined && body.include.length > 0,
-      });
+      gate.enter();
+      let decision;
+      try {
+        decision = await engine.decide({
+          relyingParty: body.relyingParty,
+          // The schema admits exactly one of certificate/thumbprint/deviceId: already a presentation.
+          device: body.device as DevicePresentation | undefined,
+          claims: toClaims(body.claims),
+          samlToken: body.samlToken,
+          explain: body.explain === true,
+          includeIssuedClaims: body.include !== undefined && body.include.length > 0,
+        });
+      } finally {
+        gate.leave();
+      }
       metrics.observeDecision(decision.decision, startedAt, failClosedReasonOf(decision));
       // Readonly arrays in the engine's types; the serializer only reads them.
       return decision as never;

@@ -13,7 +13,7 @@ function jsonRecord(record: DeviceRecord): Record<string, unknown> {
   return out;
 }
 
-export const deviceRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine }) => {
+export const deviceRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, gate }) => {
   app.get(
     '/v1/devices/:thumbprint',
     {
@@ -33,7 +33,13 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
     async (request) => {
       const thumbprint = normalizeThumbprint(request.params.thumbprint, 'thumbprint');
       const primarySid = request.query.primarySid;
-      const description = await engine.describeDevice({ thumbprint }, primarySid !== undefined ? { primarySid } : {});
+      gate.enter();
+      let description;
+      try {
+        description = await engine.describeDevice({ thumbprint }, primarySid !== undefined ? { primarySid } : {});
+      } finally {
+        gate.leave();
+      }
       if (description.status === 'unknown') throw new ServerError('DG_ERR_SERVER_DEVICE_NOT_FOUND', `no device has thumbprint ${thumbprint}`, 'thumbprint');
       if (description.status === 'directory_unavailable') {
         throw new ServerError('DG_ERR_SERVER_DIRECTORY_UNAVAILABLE', 'the directory is unavailable; try again later');
