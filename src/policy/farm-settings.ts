@@ -1,3 +1,5 @@
+import { parseEvaluationBudget, type EvaluationBudget } from '../language/index.js';
+
 /** farm.json: every key optional, so `{}` is valid (design.md "rules/"). */
 export interface FarmSettings {
   /** CA certificate files (PEM or DER), relative to rules/ unless absolute. */
@@ -15,6 +17,8 @@ export interface FarmSettings {
   readonly attributeStores: readonly string[];
   /** AD FS token-signing certificate files (PEM or DER), relative to rules/ unless absolute; a samlToken needs at least one. */
   readonly samlTrustedSigners?: readonly string[];
+  /** Work limits of each rule-set evaluation (language DEFAULT_EVALUATION_BUDGET when absent). */
+  readonly evaluationBudget?: EvaluationBudget;
 }
 
 export const DEFAULT_ACCEPTANCE_RULES = 'claims-providers/active-directory.rules';
@@ -29,6 +33,7 @@ const KEYS = new Set([
   'onDirectoryError',
   'attributeStores',
   'samlTrustedSigners',
+  'evaluationBudget',
 ]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -85,6 +90,8 @@ export function parseFarmSettings(json: unknown): { settings?: FarmSettings; pro
   for (const s of stores) {
     if (!(KNOWN_ATTRIBUTE_STORES as readonly string[]).includes(s)) problems.push(`unknown attribute store "${s}" (known: "Active Directory")`);
   }
+  const budget = json['evaluationBudget'] === undefined ? undefined : parseEvaluationBudget(json['evaluationBudget']);
+  if (budget) problems.push(...budget.problems);
   if (problems.length > 0) return { problems };
   return {
     settings: {
@@ -97,6 +104,7 @@ export function parseFarmSettings(json: unknown): { settings?: FarmSettings; pro
       onDirectoryError: onError as 'deny' | 'error',
       attributeStores: stores,
       ...(samlTrustedSigners !== undefined ? { samlTrustedSigners } : {}),
+      ...(budget?.budget !== undefined ? { evaluationBudget: budget.budget } : {}),
     },
     problems,
   };

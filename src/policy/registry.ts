@@ -120,7 +120,7 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
     remember(rel, bytes);
     const source = decodeText(bytes);
     const file = shown(abs);
-    const { ruleSet, diagnostics } = compileRuleSet(source, { file, lenient: options.lenient ?? false, attributeStores: [...stores] });
+    const { ruleSet, diagnostics } = compileRuleSet(source, { file, lenient: options.lenient ?? false, attributeStores: [...stores], ...(farm?.evaluationBudget ? { evaluationBudget: farm.evaluationBudget } : {}) });
     // ruleSet is undefined iff there is an error; remaining diagnostics are warnings.
     if (ruleSet === undefined) {
       for (const d of diagnostics) problems.push(formatDiagnostic(d, source));
