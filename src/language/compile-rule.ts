@@ -1,11 +1,11 @@
 import type { Aggregate, Constraint, Issuance, Rule, Selector } from './ast.js';
 import { DEFAULT_ISSUER, DEFAULT_VALUE_TYPE, type Claim } from './claim.js';
 import {
-  buildRegex, compileExpression, dynamicMatcher, equalsIgnoreCase, internalize, propertyGetter, referencedTags, type StringFn, type Tuple,
+  compileExpression, equalsIgnoreCase, staticRegex, internalize, propertyGetter, referencedTags, type StringFn, type Tuple,
 } from './compile-expression.js';
 import type { EvaluationMeter } from './budget.js';
 import type { LanguageOptions } from './options.js';
-import { literalRegexTest } from './regex-literal.js';
+import { compileTest, dynamicMatcher } from './regex-engine.js';
 import type { RuleInfo } from './rule-info.js';
 import type { ClaimIndex, TypeKeys } from './type-keys.js';
 import { tagKey } from './walk-expressions.js';
@@ -49,8 +49,7 @@ function compileConstraint(c: Constraint, self: number, options: LanguageOptions
   if (c.value.kind === 'String') {
     const lit = internalize(c.value.value);
     if (regex) {
-      const { re, translated } = buildRegex(lit, false);
-      const test = literalRegexTest(translated.source, translated.flags) ?? ((s: string) => re.test(s));
+      const test = compileTest(staticRegex(lit, 'test'));
       return { pred: negate ? (x) => !test(get(x)) : (x) => test(get(x)) };
     }
     if (c.property === 'Type' && ignoreCase) return { pred: negate ? (x) => !equalsIgnoreCase(x.type, lit) : (x) => equalsIgnoreCase(x.type, lit) };
