@@ -82,6 +82,8 @@ export function parseRegex(pattern: string): ParsedRegex | RegexProblem {
   let i = 0;
   const n = pattern.length;
   const groups: { name?: string }[] = [];
+  // Upper bound of the capture groups (decides whether \NN is a backreference or an octal escape).
+  const openParens = (pattern.match(/\((?!\?)/g) ?? []).length;
   const fail = (p: RegexProblem): never => {
     throw new Stop(p);
   };
@@ -339,7 +341,14 @@ export function parseRegex(pattern: string): ParsedRegex | RegexProblem {
         if (/[1-9]/.test(e!)) {
           let j = i + 1;
           while (j < n && /\d/.test(pattern[j]!)) j++;
-          fail(unsupported(`backreference '\\${pattern.slice(i + 1, j)}' is not supported: no linear-time engine can run it`, at, j - at));
+          const digits = pattern.slice(i + 1, j);
+          // .NET: one digit, or a number no larger than the group count, is a backreference; else octal.
+          if (digits.length === 1 || Number(digits) <= openParens || !/^[0-7]{2,3}/.test(digits)) {
+            fail(unsupported(`backreference '\\${digits}' is not supported: no linear-time engine can run it`, at, j - at));
+          }
+          const octal = /^[0-7]{2,3}/.exec(digits)![0];
+          i = at + 1 + octal.length;
+          return { t: 'char', cp: parseInt(octal, 8) & 0xff, at, len: i - at };
         }
         const cp = charEscape(at, false);
         if (cp === undefined) fail(invalid(`unrecognized escape '\\${e}'`, at, 2));
