@@ -29,6 +29,8 @@ export interface EvaluationResult {
   /** producedBy[i] = index of the rule that issued output[i] */
   producedBy: number[];
   trace?: RuleFiring[];
+  /** With trace: the work the evaluation did, in the units of the evaluation budget. */
+  usage?: { joinTuples: number; claimsProduced: number; storeCalls: number };
 }
 
 export interface CompiledRuleSet {
@@ -129,7 +131,7 @@ export class CompiledRuleSetImpl implements CompiledRuleSet {
       }
       if (trace) trace.push({ rule: rule.info, fired, kind: rule.action, produced: working.slice(n) });
     }
-    return trace ? { output, producedBy, trace } : { output, producedBy };
+    return trace ? { output, producedBy, trace, usage: usageOf(meter) } : { output, producedBy };
   }
 
   async evaluateAsync(input: readonly Claim[], options?: EvaluationOptions): Promise<EvaluationResult> {
@@ -160,7 +162,7 @@ export class CompiledRuleSetImpl implements CompiledRuleSet {
       }
       if (trace) trace.push({ rule: rule.info, fired, kind: rule.action, produced: working.slice(n) });
     }
-    return trace ? { output, producedBy, trace } : { output, producedBy };
+    return trace ? { output, producedBy, trace, usage: usageOf(meter) } : { output, producedBy };
   }
 
   /** One rule of evaluateAsync: appends what it produces to working; returns "fired". */
@@ -205,4 +207,8 @@ export class CompiledRuleSetImpl implements CompiledRuleSet {
 function withRule(error: unknown, r: number): unknown {
   if (error instanceof LanguageError && error.ruleIndex === undefined) error.ruleIndex = r;
   return error;
+}
+
+function usageOf(meter: EvaluationMeter): { joinTuples: number; claimsProduced: number; storeCalls: number } {
+  return { joinTuples: meter.tuples, claimsProduced: meter.claims, storeCalls: meter.storeCalls };
 }
