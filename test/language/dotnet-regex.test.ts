@@ -1,4 +1,5 @@
 import t from 'tap';
+import fc from 'fast-check';
 import { compileRuleSet, LanguageError, translateRegex } from '../../src/language/index.js';
 import { compileTest } from '../../src/language/regex-engine.js';
 import { claim, evaluate, tv } from './helpers.js';
@@ -219,4 +220,48 @@ t.test('lint warnings: nested quantifiers and 3-way self-joins (warnings: the ru
   t.same(join.diagnostics.map((d) => d.code), ['DG_LANG_SELF_JOIN']);
   t.match(join.diagnostics[0]!.message, /joins claim type .* with itself 3 ways/);
   t.same(compileRuleSet(`c1:[Type == "${G}"] && c2:[Type == "${G}"] && c3:[Type == "other"] => issue(Type = "x", Value = c1.Value);`).diagnostics, [], 'two ways is not flagged');
+});
+
+/**
+ * Property: on generated patterns (classes, shorthands, groups, alternation, quantifiers, anchors)
+ * and inputs drawn from characters where .NET and ASCII semantics differ, the engine agrees with a
+ * second, independent rendering of the .NET definitions as a JavaScript `u` RegExp (V8 backtracking,
+ * fine for these small patterns): \d = \p{Nd}, \w = [\p{L}\p{Mn}\p{Nd}\p{Pc}], \s =
+ * [\f\n\r\t\v\x85\p{Z}], '.' = [^\n], '$' = (?=\n?$) (inputs stay in the BMP: see README "Known differences").
+ */
+const NET_TO_JS: Readonly<Record<string, string>> = {
+  '\\d': '\\p{Nd}', '\\D': '\\P{Nd}',
+  '\\w': '[\\p{L}\\p{Mn}\\p{Nd}\\p{Pc}]', '\\W': '[^\\p{L}\\p{Mn}\\p{Nd}\\p{Pc}]',
+  '\\s': '[\\f\\n\\r\\t\\v\\x85\\p{Z}]', '\\S': '[^\\f\\n\\r\\t\\v\\x85\\p{Z}]',
+  '.': '[^\\n]', 'a': 'a', '1': '1', '-': '-', '_': '_', '\u00E9': '\u00E9', '\\.': '\\.',
+  '[a-z]': '[a-z]', '[\\d_]': '[\\p{Nd}_]', '[^a\\s]': '[^a\\f\\n\\r\\t\\v\\x85\\p{Z}]', '[\\w-]': '[\\p{L}\\p{Mn}\\p{Nd}\\p{Pc}\\-]',
+};
+type Gen = { net: string; js: string };
+const atom: fc.Arbitrary<Gen> = fc.constantFrom(...Object.keys(NET_TO_JS)).map((k) => ({ net: k, js: NET_TO_JS[k]! }));
+const quantified = fc.tuple(atom, fc.constantFrom('', '', '?', '*', '+', '{1,2}')).map(([a, q]) => ({ net: a.net + q, js: a.js + q }));
+const seq = fc.array(quantified, { minLength: 1, maxLength: 4 }).map((xs) => ({ net: xs.map((x) => x.net).join(''), js: xs.map((x) => x.js).join('') }));
+const grouped = fc.oneof(
+  seq,
+  fc.tuple(seq, seq, fc.constantFrom('', '?', '+')).map(([a, b, q]) => ({ net: `(${a.net}|${b.net})${q}`, js: `(${a.js}|${b.js})${q}` })),
+);
+const genPattern = fc.tuple(fc.boolean(), fc.array(grouped, { minLength: 1, maxLength: 3 }), fc.boolean()).map(([caret, parts, dollar]) => ({
+  net: `${caret ? '^' : ''}${parts.map((p) => p.net).join('')}${dollar ? '$' : ''}`,
+  js: `${caret ? '^' : ''}${parts.map((p) => p.js).join('')}${dollar ? '(?=\\n?$)' : ''}`,
+}));
+const genInput = fc.array(fc.constantFrom('a', 'z', '1', '_', '-', '.', ' ', '\n', '\u0661', '\u00E9', 'e\u0301', '\u00A0', '\u2028', '\u0085', '\u00B2', '\u203F', 'A'), { maxLength: 8 }).map((xs) => xs.join(''));
+
+t.test('property: the engine agrees with the .NET class definitions on generated patterns', async (t) => {
+  let checked = 0;
+  fc.assert(
+    fc.property(genPattern, fc.array(genInput, { minLength: 1, maxLength: 6 }), (p, inputs) => {
+      const tr = translateRegex(p.net);
+      if (!tr.ok) throw new Error(`${p.net}: ${tr.message}`);
+      const engine = compileTest(tr, false);
+      const reference = new RegExp(p.js, 'u');
+      checked++;
+      return inputs.every((s) => engine(s) === reference.test(s));
+    }),
+    { numRuns: 1500 },
+  );
+  t.equal(checked, 1500);
 });
