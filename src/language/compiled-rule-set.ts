@@ -15,6 +15,11 @@ export interface EvaluationOptions {
   stores?: Readonly<Record<string, AttributeStore>>;
   /** Overrides the rule set's budget (LanguageOptions.evaluationBudget) for this evaluation. */
   budget?: EvaluationBudget;
+  /**
+   * Counts this evaluation on a meter the caller keeps (e.g. one per decision, shared by the
+   * decision's evaluations: then the budget is per decision); its own budget applies, `budget` is ignored.
+   */
+  meter?: EvaluationMeter;
 }
 
 export interface RuleFiring {
@@ -87,8 +92,9 @@ export class CompiledRuleSetImpl implements CompiledRuleSet {
     }
     const index = this.spare ?? new ClaimIndex(this.keys);
     this.spare = undefined;
-    const custom = options?.budget !== undefined && options.budget !== this.budget;
-    const meter = custom ? new EvaluationMeter(options.budget) : (this.spareMeter ?? new EvaluationMeter(this.budget));
+    const shared = options?.meter;
+    const custom = shared !== undefined || (options?.budget !== undefined && options.budget !== this.budget);
+    const meter = shared ?? (custom ? new EvaluationMeter(options!.budget) : (this.spareMeter ?? new EvaluationMeter(this.budget)));
     if (!custom) this.spareMeter = undefined;
     try {
       return this.run(input, index, options?.trace === true, meter);
@@ -142,7 +148,7 @@ export class CompiledRuleSetImpl implements CompiledRuleSet {
     const output: Claim[] = [];
     const producedBy: number[] = [];
     const trace: RuleFiring[] | undefined = options?.trace ? [] : undefined;
-    const meter = new EvaluationMeter(options?.budget ?? this.budget);
+    const meter = options?.meter ?? new EvaluationMeter(options?.budget ?? this.budget);
     for (let r = 0; r < rules.length; r++) {
       const rule = rules[r]!;
       const n = working.length;

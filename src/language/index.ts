@@ -18,4 +18,4 @@ export { CLAIM_TYPES, authorizationOutcome, requiresMfa, type AuthorizationOutco
 export { LanguageError, LANGUAGE_ERROR_CODES, isLanguageError, type LanguageErrorCode } from './errors.js';
 export { translateRegex, translateReplacement } from './regex-translate.js';
 export { printRuleSet, printRule, printExpression } from './printer.js';
-export { DEFAULT_EVALUATION_BUDGET, parseEvaluationBudget, type EvaluationBudget } from './budget.js';
+export { DEFAULT_EVALUATION_BUDGET, EvaluationMeter, parseEvaluationBudget, type EvaluationBudget } from './budget.js';

@@ -449,9 +449,10 @@ export function translateRegex(pattern: string, mode: RegexMode = 'test'): Trans
     groups.forEach((g, k) => { if (!g.name) dotnetToJs.push(k + 1); });
     groups.forEach((g, k) => { if (g.name) dotnetToJs.push(k + 1); });
     const groupNames = new Set(groups.flatMap((g) => (g.name ? [g.name] : [])));
-    tryCompile(source, ctx.lookbehinds, pattern.length);
-    for (const c of conditions) tryCompile(c.source, c.lookbehinds, pattern.length);
     const literal = split ? undefined : literalShape(alternatives);
+    // Literal-only patterns never reach the engine (and are valid RE2 by construction).
+    if (!literal) tryCompile(source, ctx.lookbehinds, pattern.length);
+    for (const c of conditions) tryCompile(c.source, c.lookbehinds, pattern.length);
     const result: TranslatedRegex = {
       ok: true, mode, source, lookbehinds: ctx.lookbehinds, conditions, dotnetToJs, groupNames, warnings: nestedQuantifiers(parsed.alternatives),
     };

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import {
-  compileRuleSet, DEFAULT_EVALUATION_BUDGET, LanguageError, parseEvaluationBudget, type AttributeStore, type Claim, type EvaluationBudget,
+  compileRuleSet, DEFAULT_EVALUATION_BUDGET, EvaluationMeter, LanguageError, parseEvaluationBudget, type AttributeStore, type Claim, type EvaluationBudget,
 } from '../../src/language/index.js';
 import { claim } from './helpers.js';
 
@@ -111,5 +111,17 @@ t.test('parseEvaluationBudget validates and fills defaults', (t) => {
   t.same(parseEvaluationBudget({ joinTuples: 0 }).problems, ['"evaluationBudget.joinTuples" must be a whole number >= 1']);
   t.same(parseEvaluationBudget({ joinTuples: 1.5, tuples: 3 }).problems, ['unknown key "evaluationBudget.tuples" (known: joinTuples, claimsProduced, storeCalls)', '"evaluationBudget.joinTuples" must be a whole number >= 1']);
   t.same(parseEvaluationBudget([]).problems, ['"evaluationBudget" must be an object']);
+  t.end();
+});
+
+t.test('a meter shared by several evaluations (one decision) counts them together', (t) => {
+  const a = compile(`c:[Type == "${G}"] => issue(claim = c);`);
+  const b = compile(`c:[Type == "${G}"] => add(Type = "x", Value = c.Value);`);
+  const meter = new EvaluationMeter(budget({ claimsProduced: 6 }));
+  t.equal(a.evaluate(groups(3), { meter }).output.length, 3);
+  t.equal(b.evaluate(groups(3), { meter }).output.length, 0, '6 claims so far: exactly at the limit');
+  t.equal(meter.claims, 6);
+  t.equal(thrown(t, () => a.evaluate(groups(1), { meter }))?.code, 'DG_ERR_LANGUAGE_BUDGET_EXCEEDED', 'the 7th claim of the decision is over');
+  t.equal(a.evaluate(groups(3)).output.length, 3, 'without the shared meter: a fresh count');
   t.end();
 });
