@@ -19,11 +19,12 @@ function compileRe2(source: string, lookbehinds: boolean): RE2JS {
 export function compileTest(t: TranslatedRegex, useLiteral = true): RegexTest {
   if (t.literal && useLiteral) return literalRegexTest(t.literal);
   const re = compileRe2(t.source, t.lookbehinds);
-  if (t.conditions.length === 0) return (s) => re.test(s);
+  const main: RegexTest = t.exact ? (s) => re.testExact(s) : (s) => re.test(s);
+  if (t.conditions.length === 0) return main;
   const conditions = t.conditions.map((c) => ({ re: compileRe2(c.source, c.lookbehinds), negate: c.negate }));
   return (s) => {
-    for (const c of conditions) if (c.re.test(s) === c.negate) return false;
-    return re.test(s);
+    for (const c of conditions) if (c.re.testExact(s) === c.negate) return false;
+    return main(s);
   };
 }
 

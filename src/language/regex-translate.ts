@@ -46,7 +46,13 @@ export interface TranslatedRegex {
   source: string;
   /** the source uses lookbehinds (re2js LOOKBEHINDS flag) */
   lookbehinds: boolean;
-  /** more anchored tests that must each match (or, when negate, not match) for the pattern to match */
+  /**
+   * Test mode, pattern anchored at the start: `source` must match the whole input (re2js testExact,
+   * several times faster than an anchored search); the leading \A is dropped and a trailing '$'
+   * becomes \n?, or (?s:.*) is appended.
+   */
+  exact: boolean;
+  /** more tests that must each match (or, when negate, not match) for the pattern to match; always exact */
   conditions: readonly { source: string; lookbehinds: boolean; negate: boolean }[];
   /** .NET group number -> RE2 group number (index 0 = whole match) */
   dotnetToJs: readonly number[];
@@ -180,22 +186,40 @@ function checkProperty(name: string, at: number, len: number, negated: boolean):
   return `\\${negated ? 'P' : 'p'}{${name}}`;
 }
 
-function emitClass(node: Extract<RegexNode, { t: 'class' }>, flags: Flags, ctx: Context): string {
+/** Removes one code point from the class ranges (other items unchanged). */
+function without(items: readonly ClassItem[], cp: number): ClassItem[] {
+  return items.flatMap((item): ClassItem[] => {
+    if (item.k !== 'range' || cp < item.lo || cp > item.hi) return [item];
+    const parts: ClassItem[] = [];
+    if (item.lo < cp) parts.push({ k: 'range', lo: item.lo, hi: cp - 1 });
+    if (cp < item.hi) parts.push({ k: 'range', lo: cp + 1, hi: item.hi });
+    return parts;
+  });
+}
+
+const inRanges = (items: readonly ClassItem[], cp: number): boolean => items.some((item) => item.k === 'range' && item.lo <= cp && cp <= item.hi);
+
+function emitClass(node: Extract<RegexNode, { t: 'class' }>, flags: Flags): string {
   const only = node.items.length === 1 ? node.items[0]! : undefined;
   if (only?.k === 'shorthand' && (only.c === 'W' || only.c === 'S')) {
     // [\W] = \W, [^\W] = \w
     const set = only.c === 'W' ? WORD_CLASS : SPACE_CLASS;
     return node.negated ? `[${set}]` : `[^${set}]`;
   }
-  const body = node.items.map((item) => emitClassItem(item, false)).join('');
-  const hasS = node.items.some((item) => item.k === 'range' && (item.lo <= 0x53 && item.hi >= 0x53 || item.lo <= 0x73 && item.hi >= 0x73));
-  const hasLongS = node.items.some((item) => item.k === 'range' && item.lo <= LONG_S && item.hi >= LONG_S);
-  const cls = `[${node.negated ? '^' : ''}${body}]`;
-  if (!flags.i || hasS === hasLongS) return cls;
-  ctx.lookbehinds = true;
-  // Under (?i), RE2 folds 's' and 'ſ' together; .NET Framework (ToLower) does not.
-  if (!node.negated) return hasS ? `(?:${cls}(?-i:(?<!\\x{17F})))` : `(?:${cls}(?-i:(?<![sS])))`;
-  return hasS ? `(?:${cls}|(?-i:\\x{17F}))` : `(?:${cls}|(?-i:[sS]))`;
+  const render = (items: readonly ClassItem[]) => `[${node.negated ? '^' : ''}${items.map((item) => emitClassItem(item, false)).join('')}]`;
+  const hasS = inRanges(node.items, 0x53) || inRanges(node.items, 0x73);
+  const hasLongS = inRanges(node.items, LONG_S);
+  if (!flags.i || (!hasS && !hasLongS)) return render(node.items);
+  // Under (?i), RE2 folds 's', 'S' and 'ſ' together; .NET Framework lowers both sides (ToLower('ſ') is
+  // 'ſ'), so 'ſ' and s/S are different letters. Those three are matched case-sensitively, apart.
+  const specials = `${hasS ? 'sS' : ''}${hasLongS ? '\\x{17F}' : ''}`;
+  const rest = without(without(without(node.items, 0x53), 0x73), LONG_S);
+  if (!node.negated) {
+    return rest.length === 0 ? `(?-i:[${specials}])` : `(?:(?-i:[${specials}])|${render(rest)})`;
+  }
+  // [^...] under (?i): RE2 also excludes the fold partners .NET keeps.
+  const partners = `${hasS && !hasLongS ? '\\x{17F}' : ''}${hasLongS && !hasS ? 'sS' : ''}`;
+  return partners === '' ? render(node.items) : `(?:${render(node.items)}|(?-i:[${partners}]))`;
 }
 
 function emitShorthand(c: string): string {
@@ -209,17 +233,12 @@ function emitShorthand(c: string): string {
   }
 }
 
-function emitChar(cp: number, flags: Flags, ctx: Context): string {
+function emitChar(cp: number, flags: Flags): string {
   const text = emitCodePoint(cp);
   if (!flags.i) return text;
-  if (isS(cp)) {
-    ctx.lookbehinds = true;
-    return `(?:${text}(?-i:(?<!\\x{17F})))`;
-  }
-  if (cp === LONG_S) {
-    ctx.lookbehinds = true;
-    return `(?:${text}(?-i:(?<![sS])))`;
-  }
+  // See emitClass: under (?i) 's' matches s and S but not 'ſ', and 'ſ' matches only itself.
+  if (isS(cp)) return '(?-i:[sS])';
+  if (cp === LONG_S) return '(?-i:\\x{17F})';
   return text;
 }
 
@@ -257,9 +276,9 @@ function emitEndOfInput(node: RegexNode, place: Place, ctx: Context): string {
 function emitNode(node: RegexNode, prev: RegexNode | undefined, next: RegexNode | undefined, flags: Flags, place: Place, ctx: Context): string {
   switch (node.t) {
     case 'char':
-      return emitChar(node.cp, flags, ctx);
+      return emitChar(node.cp, flags);
     case 'class':
-      return emitClass(node, flags, ctx);
+      return emitClass(node, flags);
     case 'shorthand':
       return emitShorthand(node.c);
     case 'prop':
@@ -414,6 +433,19 @@ function splitLeadingLookaheads(alternatives: readonly RegexNode[][]): { main: R
   return { main: [...prefix, ...items.slice(k)], prefix, looks };
 }
 
+const LEADING_START = /^((?:\(\?-?i\))*)\\A/;
+const TAIL_EOL = '(?:\\n?\\z)';
+
+/** The whole-input form of a start-anchored test pattern (see TranslatedRegex.exact), or undefined. */
+function exactForm(source: string, last: RegexNode | undefined): string | undefined {
+  const m = LEADING_START.exec(source);
+  if (!m) return undefined;
+  const body = m[1]! + source.slice(m[0].length);
+  if ((last?.t === 'eol' || last?.t === 'endZ') && body.endsWith(TAIL_EOL)) return `${body.slice(0, -TAIL_EOL.length)}\\n?`;
+  if (last?.t === 'end' && body.endsWith('\\z')) return body.slice(0, -2);
+  return `${body}(?s:.*)`;
+}
+
 function tryCompile(source: string, lookbehinds: boolean, length: number): void {
   try {
     RE2JS.compile(source, lookbehinds ? RE2JS.LOOKBEHINDS : 0);
@@ -438,11 +470,20 @@ export function translateRegex(pattern: string, mode: RegexMode = 'test'): Trans
         const f = flags();
         const prefix = emitSequence(split.prefix, f, { tail: false, inLookbehind: false, noCapture: true, last: false }, c);
         const body = emitAlternatives(look.body, f, { tail: true, inLookbehind: false, noCapture: true, last: false }, c);
-        conditions.push({ source: `${prefix}(?:${body})`, lookbehinds: c.lookbehinds, negate: look.negated });
+        conditions.push({ source: exactForm(`${prefix}(?:${body})`, undefined)!, lookbehinds: c.lookbehinds, negate: look.negated });
       }
       alternatives = [split.main];
     }
-    const source = emitAlternatives(alternatives, flags(), { tail: true, inLookbehind: false, noCapture: false, last: true }, ctx);
+    let source = emitAlternatives(alternatives, flags(), { tail: true, inLookbehind: false, noCapture: false, last: true }, ctx);
+    let exact = false;
+    if (mode === 'test' && alternatives.length === 1) {
+      const items = alternatives[0]!.filter((x) => x.t !== 'options');
+      const whole = exactForm(source, items[items.length - 1]);
+      if (whole !== undefined) {
+        source = whole;
+        exact = true;
+      }
+    }
     // .NET numbers unnamed groups first, then named ones; RE2 numbers all in order of appearance.
     const groups = parsed.groups;
     const dotnetToJs = [0];
@@ -454,7 +495,7 @@ export function translateRegex(pattern: string, mode: RegexMode = 'test'): Trans
     if (!literal) tryCompile(source, ctx.lookbehinds, pattern.length);
     for (const c of conditions) tryCompile(c.source, c.lookbehinds, pattern.length);
     const result: TranslatedRegex = {
-      ok: true, mode, source, lookbehinds: ctx.lookbehinds, conditions, dotnetToJs, groupNames, warnings: nestedQuantifiers(parsed.alternatives),
+      ok: true, mode, source, lookbehinds: ctx.lookbehinds, exact, conditions, dotnetToJs, groupNames, warnings: nestedQuantifiers(parsed.alternatives),
     };
     if (ctx.endGroup) result.endGroup = groups.length + 1;
     if (literal) result.literal = literal;

@@ -92,6 +92,13 @@ const ORACLE: [pattern: string, input: string, dotnet: boolean][] = [
   ['(?i)^[a-z]+$', '\u212A', true],
   ['(?i)^[^s]$', '\u017F', true],
   ['(?i)^[^s]$', 'S', false],
+  ['(?i)^[r-t]+$', 'rSt', true],
+  ['(?i)^[r-t]+$', '\u017F', false],
+  ['(?i)^[\u017F]$', 's', false],
+  ['(?i)^[\u017F]$', '\u017F', true],
+  ['(?i)^[^\u017F]$', 'S', true],
+  ['(?i)@contoso\.com$', 'bob@CONTOSO.COM', true],
+  ['(?i)@contoso\.com$', 'bob@conto\u017Fo.com', false],
   // anchors, dot, multiline, singleline
   ['^abc$', 'abc\n', true],
   ['^abc$', 'abc\n\n', false],
