@@ -19,11 +19,27 @@ function compileRe2(source: string, lookbehinds: boolean): RE2JS {
 export function compileTest(t: TranslatedRegex, useLiteral = true): RegexTest {
   if (t.literal && useLiteral) return literalRegexTest(t.literal);
   const re = compileRe2(t.source, t.lookbehinds);
-  const main: RegexTest = t.exact ? (s) => re.testExact(s) : (s) => re.test(s);
+  const raw: RegexTest = t.exact ? (s) => re.testExact(s) : (s) => re.test(s);
+  // The engine is not expected to throw; if it does, that is a coded rule error (fails closed), not a crash.
+  const main: RegexTest = (s) => {
+    try {
+      return raw(s);
+    } catch (error) {
+      throw engineError(error);
+    }
+  };
   if (t.conditions.length === 0) return main;
   const conditions = t.conditions.map((c) => ({ re: compileRe2(c.source, c.lookbehinds), negate: c.negate }));
   return (s) => {
-    for (const c of conditions) if (c.re.testExact(s) === c.negate) return false;
+    for (const c of conditions) {
+      let hit: boolean;
+      try {
+        hit = c.re.testExact(s);
+      } catch (error) {
+        throw engineError(error);
+      }
+      if (hit === c.negate) return false;
+    }
     return main(s);
   };
 }
@@ -31,13 +47,24 @@ export function compileTest(t: TranslatedRegex, useLiteral = true): RegexTest {
 /** Regex.Replace of a translated (mode 'replace') pattern with a translated replacement template. */
 export function compileReplacer(t: TranslatedRegex, template: string): RegexReplacer {
   const re = compileRe2(t.source, t.lookbehinds);
-  return (s) => re.matcher(s).replaceAll(template);
+  return (s) => {
+    try {
+      return re.matcher(s).replaceAll(template);
+    } catch (error) {
+      throw engineError(error);
+    }
+  };
 }
 
 /** Longest pattern accepted at evaluation time (=~ with a computed right-hand side, RegexReplace with computed arguments). */
 export const DYNAMIC_PATTERN_MAX_LENGTH = 1024;
 /** Compiled dynamic patterns kept per rule-set operand (least recently used ones are dropped). */
 export const DYNAMIC_CACHE_SIZE = 256;
+
+function engineError(error: unknown): LanguageError {
+  if (error instanceof LanguageError) return error;
+  return new LanguageError('DG_ERR_LANGUAGE_REGEX', `the regular-expression engine failed: ${error instanceof Error ? error.message : String(error)}`);
+}
 
 function dynamicError(message: string): LanguageError {
   return new LanguageError('DG_ERR_LANGUAGE_REGEX', `regular expression computed at evaluation time is not usable: ${message}`);
@@ -46,7 +73,12 @@ function dynamicError(message: string): LanguageError {
 /** Translates and compiles a pattern known only at evaluation time, or throws LanguageError DG_ERR_LANGUAGE_REGEX. */
 export function translateDynamic(pattern: string, mode: 'test' | 'replace'): TranslatedRegex {
   if (pattern.length > DYNAMIC_PATTERN_MAX_LENGTH) throw dynamicError(`${pattern.length} characters (at most ${DYNAMIC_PATTERN_MAX_LENGTH})`);
-  const t = translateRegex(pattern, mode);
+  let t: ReturnType<typeof translateRegex>;
+  try {
+    t = translateRegex(pattern, mode);
+  } catch (error) {
+    throw dynamicError(error instanceof Error ? error.message : String(error));
+  }
   if (!t.ok) throw dynamicError(`${t.message} (at offset ${t.offset})`);
   return t;
 }
@@ -57,7 +89,12 @@ export function dynamicMatcher(): (pattern: string, input: string) => boolean {
   return (pattern, input) => {
     let test = cache.get(pattern);
     if (!test) {
-      test = compileTest(translateDynamic(pattern, 'test'));
+      const t = translateDynamic(pattern, 'test');
+      try {
+        test = compileTest(t);
+      } catch (error) {
+        throw dynamicError(error instanceof Error ? error.message : String(error));
+      }
       cache.set(pattern, test);
     }
     return test(input);
@@ -74,7 +111,11 @@ export function dynamicReplacer(): (pattern: string, replacement: string, input:
       const t = translateDynamic(pattern, 'replace');
       const r = translateReplacement(replacement, t);
       if (!r.ok) throw dynamicError(r.message);
-      replace = compileReplacer(t, r.template);
+      try {
+        replace = compileReplacer(t, r.template);
+      } catch (error) {
+        throw dynamicError(error instanceof Error ? error.message : String(error));
+      }
       cache.set(key, replace);
     }
     return replace(input);
