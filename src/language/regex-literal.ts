@@ -10,6 +10,14 @@ const KELVIN = 0x212a;
  * U+017F lowers to itself), which is what the comparison below does.
  */
 export function literalRegexTest(shape: LiteralShape): (s: string) => boolean {
+  if (shape.choices) {
+    // ^(A|B)$ is ^A$|^B$
+    const tests = shape.choices.map((text) => literalRegexTest({ text, ignoreCase: shape.ignoreCase, anchoredStart: true, anchoredEnd: true }));
+    return (s) => {
+      for (let i = 0; i < tests.length; i++) if (tests[i]!(s)) return true;
+      return false;
+    };
+  }
   const { text: lit, ignoreCase: ci, anchoredStart, anchoredEnd } = shape;
   const L = lit.length;
   let eqAt: (s: string, at: number) => boolean;

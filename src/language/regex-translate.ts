@@ -34,6 +34,8 @@ export interface RegexWarning {
 /** A literal-only pattern (rule templates): tested with string operations instead of an engine. */
 export interface LiteralShape {
   text: string;
+  /** ^(A|B|C)$: the whole input (less a final \n) is one of these (then `text` is '' and both anchors are set) */
+  choices?: readonly string[];
   ignoreCase: boolean;
   anchoredStart: boolean;
   anchoredEnd: boolean;
@@ -398,9 +400,23 @@ function literalShape(alternatives: readonly RegexNode[][]): LiteralShape | unde
   let anchoredStart = false;
   let anchoredEnd = false;
   let text = '';
+  let choices: string[] | undefined;
+  const charsOnly = (alt: readonly RegexNode[]): string | undefined => {
+    let out = '';
+    for (const x of alt) {
+      if (x.t !== 'char') return undefined;
+      out += String.fromCodePoint(x.cp);
+    }
+    return out;
+  };
   for (let k = 0; k < items.length; k++) {
     const node = items[k]!;
-    if (node.t === 'options' && text === '' && node.off === '' && (node.on === 'i' || node.on === '')) {
+    if (node.t === 'group' && node.on === undefined && anchoredStart && text === '' && !choices && k === items.length - 2 && (items[k + 1]!.t === 'eol' || items[k + 1]!.t === 'endZ')) {
+      // ^(A|B|C)$ (capture or not: a test does not look at groups)
+      const texts = node.body.map(charsOnly);
+      if (texts.some((x) => x === undefined)) return undefined;
+      choices = texts as string[];
+    } else if (node.t === 'options' && text === '' && !choices && node.off === '' && (node.on === 'i' || node.on === '')) {
       if (node.on === 'i') ignoreCase = true;
     } else if (node.t === 'bol' && text === '' && !anchoredStart) {
       anchoredStart = true;
@@ -411,6 +427,10 @@ function literalShape(alternatives: readonly RegexNode[][]): LiteralShape | unde
     } else {
       return undefined;
     }
+  }
+  if (choices) {
+    if (!anchoredEnd || (ignoreCase && choices.some((c) => /[^\x00-\x7f]/.test(c)))) return undefined;
+    return { text: '', choices, ignoreCase, anchoredStart, anchoredEnd };
   }
   if (ignoreCase && /[^\x00-\x7f]/.test(text)) return undefined;
   return { text, ignoreCase, anchoredStart, anchoredEnd };

@@ -14,6 +14,7 @@ function both(pattern: string): { fast: ((s: string) => boolean) | undefined; re
 }
 
 const shapes: [string, boolean][] = [
+  ['^(AD AUTHORITY|SELF AUTHORITY|LOCAL AUTHORITY)$', true], ['^(?i)(?:a|b\\.c|)$', true], ['^(a|b)', false], ['(a|b)$', false], ['^(a|b+)$', false], ['^(a|b)x$', false],
   ['^(?i)true$', true], ['(?i)^true$', true], ['-512$', true], ['^S-1-5-21', true], ['contoso', true], ['^(?i)a\\.b\\-c$', true], ['^$', true], ['', true],
   ['(?i)é', false], ['(?i)\u017F', false], ['^a.b$', false], ['a|b', false], ['^\\d+$', false], ['(?m)^a$', false], ['a\\n', true], ['x?', false], ['^(?i)\\p{L}$', false],
 ];
@@ -24,6 +25,9 @@ for (const [pattern, literal] of shapes) {
 }
 
 const examples: [string, string, boolean][] = [
+  ['^(AD AUTHORITY|SELF AUTHORITY)$', 'SELF AUTHORITY', true], ['^(AD AUTHORITY|SELF AUTHORITY)$', 'AD AUTHORITY\n', true],
+  ['^(AD AUTHORITY|SELF AUTHORITY)$', 'AD AUTHORITYX', false], ['^(AD AUTHORITY|SELF AUTHORITY)$', 'ad authority', false],
+  ['^(?i)(AD AUTHORITY|SELF AUTHORITY)$', 'ad authority', true], ['^(a|)$', '', true], ['^(a|)$', 'b', false],
   ['^(?i)true$', 'TRUE', true], ['^(?i)true$', 'true\n', true], ['^(?i)true$', 'true\n\n', false], ['^(?i)true$', 'truex', false], ['^(?i)true$', ' true', false],
   ['-512$', 'S-1-5-21-1-2-3-512', true], ['-512$', 'S-1-5-21-1-2-3-512\n', true], ['-512$', 'S-1-5-21-1-2-3-5120', false],
   // .NET Framework (?i) compares ToLower: the Kelvin sign lowers to 'k'; 'ſ' lowers to itself.
@@ -38,7 +42,11 @@ for (const [pattern, input, want] of examples) {
 }
 
 const piece = fc.constantFrom('a', 'A', 'k', 'K', 's', 'S', 'z', '-', '1', '/', '\\.', '\\-', '\\$', '\\^', '\u212A', '\u017F', 'é', ' ');
-const pattern = fc.tuple(fc.boolean(), fc.boolean(), fc.array(piece, { maxLength: 4 }), fc.boolean()).map(([caret, ci, parts, dollar]) => `${caret ? '^' : ''}${ci ? '(?i)' : ''}${parts.join('')}${dollar ? '$' : ''}`);
+const literalPattern = fc.tuple(fc.boolean(), fc.boolean(), fc.array(piece, { maxLength: 4 }), fc.boolean()).map(([caret, ci, parts, dollar]) => `${caret ? '^' : ''}${ci ? '(?i)' : ''}${parts.join('')}${dollar ? '$' : ''}`);
+// ^(A|B|...)$ alternations of literals (the other fast-path shape)
+const choicePattern = fc.tuple(fc.boolean(), fc.boolean(), fc.array(fc.array(piece, { maxLength: 3 }).map((p) => p.join('')), { minLength: 1, maxLength: 3 }))
+  .map(([ci, capture, alts]) => `^${ci ? '(?i)' : ''}(${capture ? '' : '?:'}${alts.join('|')})$`);
+const pattern = fc.oneof(literalPattern, choicePattern);
 const input = fc.array(fc.constantFrom('a', 'A', 'k', 'K', 's', 'S', 'z', '-', '1', '/', '.', '$', '^', '\u212A', '\u017F', 'é', 'É', ' ', '\n'), { maxLength: 7 }).map((xs) => xs.join(''));
 
 t.test('agrees with the engine on generated literal patterns and inputs', async (t) => {
