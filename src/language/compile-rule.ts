@@ -367,12 +367,9 @@ export function compileRule(rule: Rule, info: RuleInfo, options: LanguageOptions
     run(working, n, index, m) {
       target = working;
       sink = produceSink;
+      // Left set after the call (like target): the meter holds only counters, no claims.
       meter = m;
-      try {
-        return match(working, n, index);
-      } finally {
-        meter = undefined;
-      }
+      return match(working, n, index);
     },
     collect: () => undefined,
   };

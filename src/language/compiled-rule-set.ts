@@ -116,26 +116,26 @@ export class CompiledRuleSetImpl implements CompiledRuleSet {
     const output: Claim[] = [];
     const producedBy: number[] = [];
     const trace: RuleFiring[] | undefined = tracing ? [] : undefined;
-    for (let r = 0; r < rules.length; r++) {
-      const rule = rules[r]!;
-      const n = working.length;
-      meter.rule = r;
-      let fired: boolean;
-      try {
-        fired = rule.run(working, n, index, meter);
-      } catch (error) {
-        throw withRule(error, r);
-      }
-      const issue = rule.action === 'issue';
-      for (let k = n; k < working.length; k++) {
-        const c = working[k]!;
-        if (issue) {
-          output.push(c);
-          producedBy.push(r);
+    let r = 0;
+    try {
+      for (; r < rules.length; r++) {
+        const rule = rules[r]!;
+        const n = working.length;
+        meter.rule = r;
+        const fired = rule.run(working, n, index, meter);
+        const issue = rule.action === 'issue';
+        for (let k = n; k < working.length; k++) {
+          const c = working[k]!;
+          if (issue) {
+            output.push(c);
+            producedBy.push(r);
+          }
+          if (indexed) index.add(c, k);
         }
-        if (indexed) index.add(c, k);
+        if (trace) trace.push({ rule: rule.info, fired, kind: rule.action, produced: working.slice(n) });
       }
-      if (trace) trace.push({ rule: rule.info, fired, kind: rule.action, produced: working.slice(n) });
+    } catch (error) {
+      throw withRule(error, r);
     }
     return trace ? { output, producedBy, trace, usage: usageOf(meter) } : { output, producedBy };
   }
