@@ -1,7 +1,7 @@
 import type { Call, Constraint, Expression, Rule, RuleSet, Selector, Span, StringLiteral } from './ast.js';
 import { makeDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { LanguageOptions } from './options.js';
-import { translateRegex, translateReplacement } from './regex-translate.js';
+import { translateRegex, translateReplacement, type RegexMode } from './regex-translate.js';
 import { tagKey, walkExpression } from './walk-expressions.js';
 
 const HTTPS_PREFIXES = ['https://schemas.microsoft.com/', 'https://schemas.xmlsoap.org/'];
@@ -34,16 +34,19 @@ export function checkRuleSet(ast: RuleSet, options: LanguageOptions = {}): Diagn
     const pattern = call.args[1]!;
     const replacement = call.args[2]!;
     if (pattern.kind !== 'String') return;
-    const regex = checkRegex(pattern);
+    const regex = checkRegex(pattern, 'replace');
     if (regex && replacement.kind === 'String') {
       const r = translateReplacement(replacement.value, regex);
       if (!r.ok) report(r.code, 'error', r.message, { start: replacement.start + 1 + r.offset, end: replacement.start + 1 + r.offset + r.length });
     }
   };
 
-  const checkRegex = (lit: StringLiteral) => {
-    const r = translateRegex(lit.value);
-    if (r.ok) return r;
+  const checkRegex = (lit: StringLiteral, mode: RegexMode) => {
+    const r = translateRegex(lit.value, mode);
+    if (r.ok) {
+      for (const w of r.warnings) report(w.code, 'warning', w.message, { start: lit.start + 1 + w.offset, end: lit.start + 1 + w.offset + Math.max(1, w.length) });
+      return r;
+    }
     report(r.code, 'error', r.message, { start: lit.start + 1 + r.offset, end: lit.start + 1 + r.offset + Math.max(1, r.length) });
     return undefined;
   };
@@ -63,6 +66,7 @@ export function checkRuleSet(ast: RuleSet, options: LanguageOptions = {}): Diagn
       if (bound.has(key)) report('DG_LANG_DUPLICATE_TAG', 'warning', `tag '${cond.tag}' is already bound by an earlier selector of this rule; references use the first`, cond.tagSpan ?? cond);
       else bound.set(key, selectors.length - 1);
     }
+    checkSelfJoin(selectors, options, report);
     if (aggregates > 0 && selectors.length > 0) {
       const first = rule.conditions[0]!;
       report('DG_LANG_MIXED_CONDITIONS', options.mixedConditions ?? 'warning', 'claim selectors and aggregate functions (exists, NOT exists, count) in one rule; AD FS documents them as mutually exclusive', { start: first.start, end: first.end });
@@ -86,7 +90,7 @@ export function checkRuleSet(ast: RuleSet, options: LanguageOptions = {}): Diagn
 
     const checkConstraint = (c: Constraint, where: string, ownTag?: string) => {
       checkRefs(c.value, where, ownTag);
-      if ((c.op === '=~' || c.op === '!~') && c.value.kind === 'String') checkRegex(c.value);
+      if ((c.op === '=~' || c.op === '!~') && c.value.kind === 'String') checkRegex(c.value, 'test');
       if (c.property === 'Type' && c.value.kind === 'String') checkHttps(c.value);
     };
     for (const cond of rule.conditions) {
@@ -117,6 +121,29 @@ export function checkRuleSet(ast: RuleSet, options: LanguageOptions = {}): Diagn
     }
   }
   return sortDiagnostics(diagnostics);
+}
+
+/** Selectors of one rule that read the same claim type (or every claim); 3 or more is a cubic (or worse) join. */
+function checkSelfJoin(selectors: readonly Selector[], options: LanguageOptions, report: (code: string, severity: 'error' | 'warning', message: string, span: Span) => void): void {
+  if (selectors.length < 3) return;
+  const byType = new Map<string, { shown: string; selectors: Selector[] }>();
+  for (const s of selectors) {
+    const typed = s.constraints.find((c) => c.property === 'Type' && c.op === '==' && c.value.kind === 'String');
+    const shown = typed?.value.kind === 'String' ? typed.value.value : '';
+    const key = typed ? (options.typeComparison === 'ordinal' ? shown : shown.toLowerCase()) : '\u0000any';
+    const entry = byType.get(key) ?? { shown, selectors: [] };
+    entry.selectors.push(s);
+    byType.set(key, entry);
+  }
+  for (const { shown, selectors: same } of byType.values()) {
+    if (same.length < 3) continue;
+    const what = shown === '' ? 'every claim (selectors without Type ==)' : `claim type "${shown}"`;
+    report(
+      'DG_LANG_SELF_JOIN', 'warning',
+      `this rule joins ${what} with itself ${same.length} ways: a caller that sends n such claims makes it visit n^${same.length} tuples (512 claims: ${(512 ** same.length).toExponential(1)}); evaluation stops at the joinTuples budget and denies`,
+      { start: same[2]!.start, end: same[2]!.end },
+    );
+  }
 }
 
 function hint(rule: Rule, tag: string): string {

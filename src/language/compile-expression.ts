@@ -1,7 +1,8 @@
 import type { Expression, PropertyName } from './ast.js';
 import type { Claim } from './claim.js';
 import { LanguageError } from './errors.js';
-import { translateRegex, translateReplacement } from './regex-translate.js';
+import { compileReplacer, dynamicReplacer } from './regex-engine.js';
+import { translateRegex, translateReplacement, type TranslatedRegex } from './regex-translate.js';
 
 /** The claims bound to a rule's selectors, by selector index. */
 export type Tuple = readonly (Claim | undefined)[];
@@ -51,55 +52,25 @@ export function equalsIgnoreCase(a: string, b: string): boolean {
   return true;
 }
 
-/** Builds a JS RegExp from a .NET pattern, or throws LanguageError (for patterns known only at run time). */
-export function buildRegex(pattern: string, global: boolean): { re: RegExp; translated: Exclude<ReturnType<typeof translateRegex>, { ok: false }> } {
-  const t = translateRegex(pattern);
-  if (!t.ok) throw new LanguageError('DG_ERR_LANGUAGE_REGEX', `regular expression computed at evaluation time is not usable: ${t.message}`);
-  return { re: new RegExp(t.source, global ? `${t.flags}g` : t.flags), translated: t };
-}
-
-const DYNAMIC_CACHE_LIMIT = 256;
-
-/** Test function for =~ with a pattern computed per tuple (rare): translated once per distinct pattern. */
-export function dynamicMatcher(): (pattern: string, input: string) => boolean {
-  const cache = new Map<string, RegExp>();
-  return (pattern, input) => {
-    let re = cache.get(pattern);
-    if (!re) {
-      re = buildRegex(pattern, false).re;
-      if (cache.size >= DYNAMIC_CACHE_LIMIT) cache.clear();
-      cache.set(pattern, re);
-    }
-    return re.test(input);
-  };
+/** Translates a pattern written in the rules (the checker has reported any problem at load). */
+export function staticRegex(pattern: string, mode: 'test' | 'replace'): TranslatedRegex {
+  const t = translateRegex(pattern, mode);
+  if (!t.ok) throw new LanguageError('DG_ERR_LANGUAGE_REGEX', `regular expression is not usable: ${t.message}`);
+  return t;
 }
 
 function regexReplace(input: StringFn, pattern: Expression, replacement: Expression, compile: (e: Expression) => StringFn): StringFn {
   if (pattern.kind === 'String' && replacement.kind === 'String') {
-    const { re, translated } = buildRegex(pattern.value, true);
+    const translated = staticRegex(pattern.value, 'replace');
     const r = translateReplacement(replacement.value, translated);
     if (!r.ok) throw new LanguageError('DG_ERR_LANGUAGE_REGEX', r.message);
-    const template = r.template;
-    return (t) => input(t).replace(re, template);
+    const replace = compileReplacer(translated, r.template);
+    return (t) => replace(input(t));
   }
   const pat = compile(pattern);
   const rep = compile(replacement);
-  const cache = new Map<string, { re: RegExp; template: string }>();
-  return (t) => {
-    const p = pat(t);
-    const r = rep(t);
-    const key = `${p}\u0000${r}`;
-    let entry = cache.get(key);
-    if (!entry) {
-      const { re, translated } = buildRegex(p, true);
-      const tr = translateReplacement(r, translated);
-      if (!tr.ok) throw new LanguageError('DG_ERR_LANGUAGE_REGEX', tr.message);
-      entry = { re, template: tr.template };
-      if (cache.size >= DYNAMIC_CACHE_LIMIT) cache.clear();
-      cache.set(key, entry);
-    }
-    return input(t).replace(entry.re, entry.template);
-  };
+  const replace = dynamicReplacer();
+  return (t) => replace(pat(t), rep(t), input(t));
 }
 
 /** Compiles an expression to a closure over the tuple; `tagIndex` maps a tag to its selector index. */

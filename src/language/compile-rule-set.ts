@@ -23,7 +23,7 @@ export function compileCheckedRuleSet(ast: RuleSet, options: LanguageOptions, di
   try {
     const keys = new TypeKeys(options.typeComparison !== 'ordinal');
     const compiled = ast.rules.map((rule, index) => compileRule(rule, ruleInfo(rule, index, positionAt(ast.lineStarts, rule.start).line), options, keys));
-    return { ruleSet: new CompiledRuleSetImpl(compiled, keys), diagnostics: sortDiagnostics(diagnostics) };
+    return { ruleSet: new CompiledRuleSetImpl(compiled, keys, options.evaluationBudget), diagnostics: sortDiagnostics(diagnostics) };
   } catch (error) {
     // The checker should have caught it; report rather than crash.
     const message = error instanceof Error ? error.message : String(error);

@@ -1,10 +1,11 @@
 import type { Aggregate, Constraint, Issuance, Rule, Selector } from './ast.js';
 import { DEFAULT_ISSUER, DEFAULT_VALUE_TYPE, type Claim } from './claim.js';
 import {
-  buildRegex, compileExpression, dynamicMatcher, equalsIgnoreCase, internalize, propertyGetter, referencedTags, type StringFn, type Tuple,
+  compileExpression, equalsIgnoreCase, staticRegex, internalize, propertyGetter, referencedTags, type StringFn, type Tuple,
 } from './compile-expression.js';
+import type { EvaluationMeter } from './budget.js';
 import type { LanguageOptions } from './options.js';
-import { literalRegexTest } from './regex-literal.js';
+import { compileTest, dynamicMatcher } from './regex-engine.js';
 import type { RuleInfo } from './rule-info.js';
 import type { ClaimIndex, TypeKeys } from './type-keys.js';
 import { tagKey } from './walk-expressions.js';
@@ -26,10 +27,15 @@ export interface CompiledRule {
   /**
    * Non-store rules: match working[0..n) and append produced claims to working. Returns "fired".
    * `index` holds exactly working[0..n) by type; the caller adds the produced claims after the call.
+   * Counts join tuples and produced claims on `meter` and throws DG_ERR_LANGUAGE_BUDGET_EXCEEDED as
+   * soon as one goes past its limit (before the work it would allow is done).
    */
-  run(working: Claim[], n: number, index: ClaimIndex): boolean;
-  /** Store rules: the param lists, one per matching tuple; undefined when the conditions do not hold. */
-  collect(working: readonly Claim[], n: number, index: ClaimIndex): string[][] | undefined;
+  run(working: Claim[], n: number, index: ClaimIndex, meter: EvaluationMeter): boolean;
+  /**
+   * Store rules: the param lists, one per matching tuple; undefined when the conditions do not hold.
+   * Each list is one store call to come: past the meter's storeCalls limit it throws before collecting more.
+   */
+  collect(working: readonly Claim[], n: number, index: ClaimIndex, meter: EvaluationMeter): string[][] | undefined;
 }
 
 const EMPTY_PROPERTIES: Readonly<Record<string, string>> = Object.freeze({});
@@ -43,8 +49,7 @@ function compileConstraint(c: Constraint, self: number, options: LanguageOptions
   if (c.value.kind === 'String') {
     const lit = internalize(c.value.value);
     if (regex) {
-      const { re, translated } = buildRegex(lit, false);
-      const test = literalRegexTest(translated.source, translated.flags) ?? ((s: string) => re.test(s));
+      const test = compileTest(staticRegex(lit, 'test'));
       return { pred: negate ? (x) => !test(get(x)) : (x) => test(get(x)) };
     }
     if (c.property === 'Type' && ignoreCase) return { pred: negate ? (x) => !equalsIgnoreCase(x.type, lit) : (x) => equalsIgnoreCase(x.type, lit) };
@@ -216,6 +221,12 @@ export function compileRule(rule: Rule, info: RuleInfo, options: LanguageOptions
   const lengths = new Int32Array(k);
   let current: readonly Claim[] = [];
   let sink: (t: Tuple) => void = () => {};
+  // The meter of the evaluation in progress (set by run()/collect(); both are synchronous).
+  let meter: EvaluationMeter | undefined;
+  const tupleVisited = (): void => {
+    const m = meter!;
+    if (++m.tuples > m.budget.joinTuples) m.exceeded('joinTuples', info.label);
+  };
 
   const enumerate = (depth: number): boolean => {
     const list = lists[depth]!;
@@ -223,6 +234,7 @@ export function compileRule(rule: Rule, info: RuleInfo, options: LanguageOptions
     const deps = depsAt[depth]!;
     let fired = false;
     for (let i = 0; i < length; i++) {
+      tupleVisited();
       tuple[depth] = current[list[i]!];
       let ok = true;
       for (let d = 0; d < deps.length; d++) if (!deps[d]!(tuple)) { ok = false; break; }
@@ -270,6 +282,7 @@ export function compileRule(rule: Rule, info: RuleInfo, options: LanguageOptions
       for (let e = index.head[key]!; e >= 0; e = next[e]!) {
         const c = working[at[e]!]!;
         if (!m || m(c)) {
+          tupleVisited();
           tuple[0] = c;
           sink(tuple);
           fired = true;
@@ -280,6 +293,7 @@ export function compileRule(rule: Rule, info: RuleInfo, options: LanguageOptions
     for (let i = 0; i < n; i++) {
       const c = working[i]!;
       if (!m || m(c)) {
+        tupleVisited();
         tuple[0] = c;
         sink(tuple);
         fired = true;
@@ -312,7 +326,11 @@ export function compileRule(rule: Rule, info: RuleInfo, options: LanguageOptions
   if (iss.kind === 'Store') {
     const params = iss.params.map((p) => compileExpression(p, tagIndex));
     let collected: string[][] = [];
-    const collectSink = (t: Tuple) => void collected.push(params.map((p) => p(t)));
+    const collectSink = (t: Tuple): void => {
+      const m = meter!;
+      if (m.storeCalls + collected.length + 1 > m.budget.storeCalls) m.exceeded('storeCalls', info.label);
+      collected.push(params.map((p) => p(t)));
+    };
     return {
       info,
       action: iss.action,
@@ -320,26 +338,37 @@ export function compileRule(rule: Rule, info: RuleInfo, options: LanguageOptions
       run: () => {
         throw new Error('store rules are evaluated with collect()');
       },
-      collect(working, n, index) {
+      collect(working, n, index, m) {
         collected = [];
         sink = collectSink;
-        const fired = match(working, n, index);
-        const out = collected;
-        collected = [];
-        return fired ? out : undefined;
+        meter = m;
+        try {
+          const fired = match(working, n, index);
+          return fired ? collected : undefined;
+        } finally {
+          collected = [];
+          meter = undefined;
+        }
       },
     };
   }
   const produce = compileProducer(iss, tagIndex);
   let target: Claim[] = [];
-  const produceSink = (t: Tuple) => produce(t, target);
+  const produceSink = (t: Tuple): void => {
+    const m = meter!;
+    const before = target.length;
+    produce(t, target);
+    if ((m.claims += target.length - before) > m.budget.claimsProduced) m.exceeded('claimsProduced', info.label);
+  };
   return {
     info,
     action: iss.action,
     store: undefined,
-    run(working, n, index) {
+    run(working, n, index, m) {
       target = working;
       sink = produceSink;
+      // Left set after the call (like target): the meter holds only counters, no claims.
+      meter = m;
       return match(working, n, index);
     },
     collect: () => undefined,

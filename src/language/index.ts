@@ -20,3 +20,4 @@ export { translateRegex, translateReplacement } from './regex-translate.js';
 /** The `Type ==` comparison of the default (ignoreCase) rule sets: the one comparator for claim types. */
 export { equalsIgnoreCase as claimTypeEquals } from './compile-expression.js';
 export { printRuleSet, printRule, printExpression } from './printer.js';
+export { DEFAULT_EVALUATION_BUDGET, EvaluationMeter, parseEvaluationBudget, type EvaluationBudget } from './budget.js';

@@ -1,3 +1,5 @@
+import type { EvaluationBudget } from './budget.js';
+
 export interface LanguageOptions {
   file?: string;
   /** Repair smart quotes and accept a missing final ';', each with a warning. */
@@ -16,4 +18,6 @@ export interface LanguageOptions {
   unknownStoreSeverity?: 'error' | 'warning';
   /** Lint: warn about https://schemas.microsoft.com/ (and schemas.xmlsoap.org) claim types; default false. */
   warnHttpsClaimTypes?: boolean;
+  /** Work each evaluation of the compiled rule set may do; default DEFAULT_EVALUATION_BUDGET. */
+  evaluationBudget?: EvaluationBudget;
 }

@@ -1,41 +1,24 @@
-/** JS source of the translated .NET '$' (end, or before a final \n) when the m option is off. */
-const END = '(?=\\n?(?![\\s\\S]))';
-const SPECIAL = '\\^$.|?*+()[]{}';
-const PUNCTUATION = /^[!-/:-@[-`{-~]$/;
+import type { LiteralShape } from './regex-translate.js';
 
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
-  return true;
-}
+const KELVIN = 0x212a;
 
 /**
- * A string test equivalent to `new RegExp(source, flags).test(s)` for the translated patterns rule
- * templates produce: an optional '^', literal characters (or escaped punctuation), an optional '$',
- * flags '' or 'i' (ASCII literal only). Undefined for anything else. Under 'i' without 'u', JavaScript
- * folds only ASCII letters onto ASCII letters, which is what the comparison below does.
+ * A string test equivalent to the .NET pattern for literal-only patterns (what rule templates
+ * produce): an optional '^', literal characters, an optional '$' (end, or before a final \n), and
+ * an optional leading (?i) over an ASCII literal. Under (?i) .NET Framework compares ToLower of each
+ * side: ASCII letters fold onto ASCII letters, and the Kelvin sign U+212A lowers to 'k' (while 'ſ'
+ * U+017F lowers to itself), which is what the comparison below does.
  */
-export function literalRegexTest(source: string, flags: string): ((s: string) => boolean) | undefined {
-  if (flags !== '' && flags !== 'i') return undefined;
-  const ci = flags === 'i';
-  let i = source.startsWith('^') ? 1 : 0;
-  const anchoredStart = i === 1;
-  let end = source.length;
-  const anchoredEnd = source.endsWith(END) && end - END.length >= i;
-  if (anchoredEnd) end -= END.length;
-  let lit = '';
-  while (i < end) {
-    const c = source[i]!;
-    if (c === '\\') {
-      if (i + 1 >= end || !PUNCTUATION.test(source[i + 1]!)) return undefined;
-      lit += source[i + 1]!;
-      i += 2;
-      continue;
-    }
-    if (SPECIAL.includes(c)) return undefined;
-    lit += c;
-    i++;
+export function literalRegexTest(shape: LiteralShape): (s: string) => boolean {
+  if (shape.choices) {
+    // ^(A|B)$ is ^A$|^B$
+    const tests = shape.choices.map((text) => literalRegexTest({ text, ignoreCase: shape.ignoreCase, anchoredStart: true, anchoredEnd: true }));
+    return (s) => {
+      for (let i = 0; i < tests.length; i++) if (tests[i]!(s)) return true;
+      return false;
+    };
   }
-  if (ci && !isAscii(lit)) return undefined;
+  const { text: lit, ignoreCase: ci, anchoredStart, anchoredEnd } = shape;
   const L = lit.length;
   let eqAt: (s: string, at: number) => boolean;
   if (ci) {
@@ -44,6 +27,7 @@ export function literalRegexTest(source: string, flags: string): ((s: string) =>
       for (let k = 0; k < L; k++) {
         let x = s.charCodeAt(at + k);
         if (x >= 65 && x <= 90) x |= 0x20;
+        else if (x === KELVIN) x = 0x6b;
         if (x !== lower.charCodeAt(k)) return false;
       }
       return true;

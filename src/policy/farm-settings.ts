@@ -1,3 +1,4 @@
+import { parseEvaluationBudget, type EvaluationBudget } from '../language/index.js';
 import type { JsonIssue, JsonPath } from './json-position.js';
 
 /** farm.json: every key optional, so `{}` is valid (design.md "rules/"). */
@@ -31,6 +32,8 @@ export interface FarmSettings {
    * device claims; only a certificate can make a device known.
    */
   readonly identifierPresentations: 'trusted' | 'untrusted';
+  /** Work limits of each rule-set evaluation (language DEFAULT_EVALUATION_BUDGET when absent). */
+  readonly evaluationBudget?: EvaluationBudget;
 }
 
 export interface SamlTrustedSignerSetting {
@@ -73,6 +76,9 @@ const FARM_KEYS: Readonly<Record<string, (value: unknown, problem: Problem) => v
   },
   samlTrustedSigners: (v, problem) => checkSigners(v, problem),
   samlRecipients: (v, problem) => checkStrings(v, 'samlRecipients', problem),
+  evaluationBudget: (v, problem) => {
+    for (const message of parseEvaluationBudget(v).problems) problem(message, ['evaluationBudget']);
+  },
   identifierPresentations: (v, problem) => {
     if (v !== 'trusted' && v !== 'untrusted') problem('"identifierPresentations" must be "trusted" or "untrusted"', ['identifierPresentations']);
   },
@@ -148,6 +154,7 @@ export function parseFarmSettings(json: unknown): { settings?: FarmSettings; pro
   const days = json['maxInactiveDays'] as number | undefined;
   const samlTrustedSigners = json['samlTrustedSigners'] as SamlTrustedSignerSetting[] | undefined;
   const samlRecipients = list('samlRecipients');
+  const budget = json['evaluationBudget'] === undefined ? undefined : parseEvaluationBudget(json['evaluationBudget']).budget;
   return {
     settings: {
       trustedDeviceIssuers: list('trustedDeviceIssuers') ?? [],
@@ -161,6 +168,7 @@ export function parseFarmSettings(json: unknown): { settings?: FarmSettings; pro
       ...(samlTrustedSigners !== undefined ? { samlTrustedSigners } : {}),
       ...(samlRecipients !== undefined ? { samlRecipients } : {}),
       identifierPresentations: (json['identifierPresentations'] as 'trusted' | 'untrusted' | undefined) ?? 'trusted',
+      ...(budget !== undefined ? { evaluationBudget: budget } : {}),
     },
     problems,
   };

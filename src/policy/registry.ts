@@ -190,6 +190,7 @@ export async function loadRegistry(rulesDir: string, options: LoadRegistryOption
       lenient: options.lenient ?? false,
       attributeStores: [...stores],
       unknownStoreSeverity: 'warning',
+      ...(farm?.evaluationBudget ? { evaluationBudget: farm.evaluationBudget } : {}),
       ...(options.lint === true ? { warnHttpsClaimTypes: true } : {}),
     });
     // ruleSet is undefined iff there is an error; remaining diagnostics are warnings.

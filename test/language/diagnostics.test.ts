@@ -51,13 +51,20 @@ const rows: Row[] = [
   { name: 'RegexReplace arity', source: 'c:[] => issue(Type = "a", Value = RegexReplace(c.Value, "x"));', code: 'DG_LANG_UNKNOWN_FUNCTION', message: /3 arguments/ },
   { name: 'https claim type lint', source: 'c:[Type == "https://schemas.microsoft.com/ws/2008/06/identity/claims/groupsid"] => issue(claim = c);', code: 'DG_LANG_HTTPS_CLAIM_TYPE', severity: 'warning', at: '1:12', options: { warnHttpsClaimTypes: true } },
   // regular expressions (§1.8): position of the construct inside the string
-  { name: 'regex that does not compile', source: 'c:[Value =~ "(("] => issue(claim = c);', code: 'DG_LANG_REGEX_INVALID', at: '1:14' },
+  { name: 'regex that does not compile', source: 'c:[Value =~ "(("] => issue(claim = c);', code: 'DG_LANG_REGEX_INVALID', at: '1:15' },
   { name: 'atomic group', source: 'c:[Value =~ "a(?>b)"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:15', message: /atomic/ },
-  { name: '\\A', source: 'c:[Value =~ "\\Aabc"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:14' },
-  { name: '\\z', source: 'c:[Value =~ "abc\\z"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:17' },
-  { name: "(?'name')", source: 'c:[Value =~ "(?\'n\'a)"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:14' },
+  { name: '\\G', source: 'c:[Value =~ "\\Gabc"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:14' },
+  { name: 'backreference', source: 'c:[Value =~ "(a)\\1"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:17', message: /backreference/ },
+  { name: 'named backreference', source: 'c:[Value =~ "(?<n>a)\\k<n>"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:21', message: /backreference/ },
+  { name: 'lookahead mid-pattern', source: 'c:[Value =~ "a(?=b)c"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:15', message: /lookahead/ },
+  { name: 'negative lookahead at the end', source: 'c:[Value =~ "a(?!b)"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:15', message: /lookahead/ },
+  { name: '\\b between characters of unknown kind', source: 'c:[Value =~ "a.\\b.b"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:16', message: /\\b/ },
+  { name: '$ mid-pattern', source: 'c:[Value =~ "a$b"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:15' },
+  { name: '\\W inside a class', source: 'c:[Value =~ "[a\\W]"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:16' },
+  { name: 'named block', source: 'c:[Value =~ "\\p{IsGreek}"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:14' },
+  { name: 'repeat count over 1000', source: 'c:[Value =~ "a{1001}"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:14' },
+  { name: 'lookahead in RegexReplace', source: 'c:[] => issue(Type = "a", Value = RegexReplace(c.Value, "^(?!x)y", "z"));', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:59' },
   { name: 'class subtraction', source: 'c:[Value =~ "[a-z-[aeiou]]"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:18' },
-  { name: 'mid-pattern (?i) after letters', source: 'c:[Value =~ "ab(?i)c"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:16' },
   { name: '(?x)', source: 'c:[Value =~ "(?x)a b"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:16' },
   { name: 'balancing group', source: 'c:[Value =~ "(?<a-b>x)"] => issue(claim = c);', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:14' },
   { name: 'regex in RegexReplace', source: 'c:[] => issue(Type = "a", Value = RegexReplace(c.Value, "(?>x)", "y"));', code: 'DG_LANG_REGEX_UNSUPPORTED', at: '1:58' },
@@ -85,7 +92,9 @@ t.test('clean rules produce no diagnostics', (t) => {
   for (const src of [
     'c:[Value =~ "^\\d+(?i)abc$"] => issue(claim = c);',
     'c:[Value =~ "(?<user>[^@]+)@(?<dom>.+)"] => issue(Type = "u", Value = RegexReplace(c.Value, "(?<user>[^@]+)@(?<dom>.+)", "${dom}\\${user} $$ $1"));',
-    'c:[Value =~ "(?<=a)b(?!c)\\bx\\e"] => issue(claim = c);',
+    'c:[Value =~ "(?<=a)b\\b-\\e"] => issue(claim = c);',
+    'c:[Value =~ "ab(?i)c(?\'n\'x)\\Ay\\z"] => issue(claim = c);',
+    'c:[Value =~ "^(?i)(?!q|r\\b)(?=\\w)[a-z]+$"] => issue(claim = c);',
   ]) {
     t.same(compileRuleSet(src).diagnostics, [], src);
   }

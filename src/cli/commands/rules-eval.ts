@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { authorizationOutcome, compileRuleSet, formatDiagnostic, makeClaim, requiresMfa, type Claim } from '../../language/index.js';
+import { authorizationOutcome, compileRuleSet, formatDiagnostic, isLanguageError, makeClaim, requiresMfa, type Claim } from '../../language/index.js';
 import { readTextFile } from '../../text/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT_OK, RejectedInputError, UsageError, type Command } from '../io.js';
@@ -95,7 +95,15 @@ export const rulesEvalCommand: Command = {
     if (ruleSet.usesStores) {
       throw new RejectedInputError(`${values.rules}: uses attribute store${ruleSet.storesUsed.length > 1 ? 's' : ''} ${ruleSet.storesUsed.map((s) => `"${s}"`).join(', ')}, not available in rules eval`);
     }
-    const result = ruleSet.evaluate(input, { trace: values.trace === true });
+    let result: ReturnType<typeof ruleSet.evaluate>;
+    try {
+      result = ruleSet.evaluate(input, { trace: values.trace === true });
+    } catch (error) {
+      // Evaluation errors (budget exceeded, a computed regex that cannot be used) name their rule.
+      if (!isLanguageError(error)) throw error;
+      const rule = error.ruleIndex !== undefined ? ruleSet.rules[error.ruleIndex] : undefined;
+      throw new RejectedInputError(`${values.rules}${rule ? `: rule ${rule.label}` : ''}: ${error.code}: ${error.message}`);
+    }
     const auth = authorizationOutcome(result);
     if (values.json) {
       const output = result.output.map(claimJson);
