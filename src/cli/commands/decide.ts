@@ -13,7 +13,7 @@ import {
 } from '../../policy/index.js';
 import { parseCommandArgs } from '../args.js';
 import { DEVICE_OPTIONS, devicePresentationFromFlags } from '../device-flags.js';
-import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags, type DirectoryFlags } from '../directory-flags.js';
+import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags, rulesDirFromFlag, type DirectoryFlags } from '../directory-flags.js';
 import { EXIT_OK, EXIT_REJECTED, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
 
 const HELP = `Usage: devicegate decide --rp ID [device] [claims] [options]
@@ -71,7 +71,7 @@ export async function openEngine(flags: EngineFlags, io: CliIO): Promise<Decisio
   };
   const logger: Logger = { warn: say('warning'), error: say('error'), info: () => undefined };
   try {
-    return await createDecisionEngine({ rulesDir: resolve(io.cwd, flags.rules ?? 'rules'), directory, cwd: io.cwd, logger, ownsDirectory: true });
+    return await createDecisionEngine({ rulesDir: rulesDirFromFlag(flags.rules, io.cwd), directory, cwd: io.cwd, logger, ownsDirectory: true });
   } catch (error) {
     await directory.close().catch(() => undefined);
     throw error;

@@ -6,7 +6,9 @@ import { createDecisionEngine } from '../../policy/index.js';
 import { buildServer, loggerOptions, parseApiTokens, ServerMetrics, type DevicegateServer } from '../../server/index.js';
 import { parseCommandArgs } from '../args.js';
 import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags } from '../directory-flags.js';
-import { EXIT_OK, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
+import { EXIT_OK, RejectedInputError, UnavailableError, UsageError, type CliIO, type Command } from '../io.js';
+import { DEFAULT_DIRECTORY, DEFAULT_RULES_DIR } from '../package-root.js';
+import { defaultPath } from '../directory-flags.js';
 
 const HELP = `Usage: devicegate serve [options]
 
@@ -21,6 +23,9 @@ ${DIRECTORY_HELP}
   --tls-cert F        serve HTTPS with this certificate (PEM) ...
   --tls-key F         ... and this key
   --tls-client-ca F   request client certificates; ones signed by this CA get scope decide
+
+Exit codes: 0 stopped by SIGINT/SIGTERM, 1 rejected input (config, rules, tokens, TLS files),
+2 usage error, 69 cannot listen (address in use, no permission, no such address).
 
 Callers authenticate with bearer tokens: DEVICEGATE_API_TOKENS is a comma-separated list of
 "sha256:<hex>" (scope decide) or "admin:sha256:<hex>" (scope admin) hashes of the tokens.
@@ -93,8 +98,8 @@ export async function resolveServeSettings(argv: readonly string[], io: CliIO): 
   const logLevel = str(values['log-level'], 'logLevel') ?? 'info';
   if (!LOG_LEVELS.has(logLevel)) throw new UsageError(`--log-level must be one of ${[...LOG_LEVELS].join(', ')}`);
   const settings: ServeSettings = {
-    directory: str(values.directory, 'directory') ?? 'ldif:fixtures/contoso.ldif',
-    rules: str(values.rules, 'rules') ?? 'rules',
+    directory: str(values.directory, 'directory') ?? defaultPath(DEFAULT_DIRECTORY.slice('ldif:'.length), '--directory ldif:PATH or ldap[s]://HOST', DEFAULT_DIRECTORY),
+    rules: str(values.rules, 'rules') ?? defaultPath(DEFAULT_RULES_DIR, '--rules DIR'),
     host: str(values.host, 'host') ?? '127.0.0.1',
     port,
     logLevel,
@@ -150,6 +155,31 @@ function untilSignal(): { done: Promise<string>; dispose: () => void } {
       process.removeListener('SIGTERM', onSignal);
     },
   };
+}
+
+const LISTEN_ERRORS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the address is already in use (another devicegate or another service?); pick another --port or stop the other process',
+  EACCES: 'no permission to listen there (ports below 1024 need privileges); pick a --port above 1023',
+  EADDRNOTAVAIL: 'this machine has no such address; pass a --host it owns (or 0.0.0.0)',
+  ENOTFOUND: 'the --host name does not resolve',
+  EAI_AGAIN: 'the --host name does not resolve',
+};
+
+/** A failed listen as one line (exit 69): what went wrong and what to change. */
+function listenError(error: unknown, settings: Pick<ServeSettings, 'host' | 'port'>): Error {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const hint = LISTEN_ERRORS[code];
+  if (hint === undefined) return error as Error;
+  return new UnavailableError(`cannot listen on ${settings.host}:${settings.port}: ${code}: ${hint}`);
+}
+
+/** TLS material Node cannot load (wrong PEM, key does not match) is the caller's input: exit 1, one line. */
+function tlsLoadError(error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (code.startsWith('ERR_OSSL') || code.startsWith('ERR_SSL') || /PEM|key values mismatch|certificate/i.test((error as Error).message ?? '')) {
+    return new RejectedInputError(`--tls-cert/--tls-key/--tls-client-ca: cannot be loaded (${code || (error as Error).message})`);
+  }
+  return error as Error;
 }
 
 export async function runServe(argv: readonly string[], io: CliIO): Promise<number> {
@@ -213,7 +243,9 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
     app.addHook('onClose', async () => {
       await directory.close();
     });
-    const address = await app.listen({ host: settings.host, port: settings.port });
+    const address = await app.listen({ host: settings.host, port: settings.port }).catch((error: unknown) => {
+      throw listenError(error, settings);
+    });
     io.stdout.write(`devicegate listening on ${address} (directory ${directory.description}; policy revision ${engine.revision})\n`);
     const signal = await signals.done;
     app.log.info({ signal }, 'shutting down');
@@ -222,7 +254,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   } catch (error) {
     if (app) await app.close().catch(() => undefined);
     else await engine.close().catch(() => undefined);
-    throw error;
+    throw app ? error : tlsLoadError(error);
   } finally {
     signals.dispose();
   }
