@@ -14,6 +14,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   'rules eval': async () => (await import('./commands/rules-eval.js')).rulesEvalCommand,
   'rules fmt': async () => (await import('./commands/rules-fmt.js')).rulesFmtCommand,
   import: async () => (await import('./commands/import.js')).importCommand,
+  'token create': async () => (await import('./commands/token-create.js')).tokenCreateCommand,
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
@@ -25,6 +26,7 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   'rules eval': 'run one rule set over an input claim set',
   'rules fmt': 'rewrite rule files in canonical form',
   import: 'import a Get-AdfsRelyingPartyTrust | ConvertTo-Json export into the rules/ layout',
+  'token create': 'make an API token (printed once) and its DEVICEGATE_API_TOKENS entry',
 };
 
 export const TOP_HELP = `devicegate: device-based conditional access decisions for AD FS relying parties

@@ -70,7 +70,7 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
   let tokens = options.auth?.tokens ?? [];
   if (tokens.length === 0) {
     const token = generateToken();
-    tokens = [{ sha256: hashToken(token), scope: 'admin' }];
+    tokens = [{ sha256: hashToken(token), scope: 'admin', name: 'generated-admin' }];
     (options.auth?.onGeneratedToken ?? ((t: string) => process.stderr.write(`devicegate: no DEVICEGATE_API_TOKENS set; generated admin token (shown once): ${t}\n`)))(token);
   }
 
