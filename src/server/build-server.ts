@@ -17,6 +17,7 @@ import { decisionsRoute } from './routes/decisions-route.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { ServerMetrics, type MetricsSources } from './server-metrics.js';
+import type { AuditLog } from './audit-log.js';
 
 export interface ServerLimits {
   /** Request body limit in bytes (default 64 KiB): larger bodies are 413s. */
@@ -55,7 +56,14 @@ export interface BuildServerOptions {
   readonly closeEngine?: boolean;
   /** Serve /docs (default true). */
   readonly docs?: boolean;
+  /** The decision audit log (one JSON line per decision); absent: none. `serve` makes one by default. */
+  readonly audit?: AuditLog;
+  /** AuthZEN `policy_decision_point` (and the base of its endpoint URLs); default: derived from the listen address. */
+  readonly policyDecisionPoint?: string;
 }
+
+/** A caller's X-Request-ID names the request in logs and the audit log when it is a sane length; else our own id. */
+const MAX_REQUEST_ID = 200;
 
 export type DevicegateServer = FastifyInstance;
 
@@ -94,6 +102,15 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
     bodyLimit: limits.bodyLimit ?? 64 * 1024,
     trustProxy: typeof options.trustProxy === 'string' ? options.trustProxy : options.trustProxy ? [...options.trustProxy] : false,
     return503OnClosing: true,
+    requestIdHeader: false,
+    genReqId: (() => {
+      let next = 0;
+      return (req: { headers: Record<string, string | string[] | undefined> }): string => {
+        const given = req.headers['x-request-id'];
+        if (typeof given === 'string' && given.length > 0 && given.length <= MAX_REQUEST_ID) return given;
+        return `req-${(next++).toString(36)}`;
+      };
+    })(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
@@ -130,7 +147,13 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
     await app.register(swaggerUi, { routePrefix: '/docs' });
   }
 
-  const routeOptions = { engine: options.engine, metrics, log };
+  const routeOptions = {
+    engine: options.engine,
+    metrics,
+    log,
+    ...(options.audit ? { audit: options.audit } : {}),
+    policyDecisionPoint: () => options.policyDecisionPoint ?? listenUrl(app, tls !== undefined),
+  };
   await app.register(decisionsRoute, routeOptions);
   await app.register(authzenRoutes, routeOptions);
   await app.register(deviceRoutes, routeOptions);
@@ -145,3 +168,12 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
   return app;
 }
 
+
+/** The first address the app listens on as a URL (http://localhost before it listens, e.g. under inject()). */
+function listenUrl(app: FastifyInstance, https: boolean): string {
+  const address = app.addresses()[0];
+  const scheme = https ? 'https' : 'http';
+  if (address === undefined || typeof address === 'string') return `${scheme}://localhost`;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${scheme}://${host}:${address.port}`;
+}

@@ -6,15 +6,20 @@ import { toClaims } from '../decision-input.js';
 import { BEARER_SECURITY, errorResponses } from '../schemas/common-schemas.js';
 import { DecisionRequestBody, DecisionResponse } from '../schemas/decision-schemas.js';
 import type { ServerMetrics } from '../server-metrics.js';
+import type { AuditLog } from '../audit-log.js';
 
 export interface RouteOptions {
   readonly engine: DecisionEngine;
   readonly metrics: ServerMetrics;
   /** The service's logger (Fastify's request.log is a no-op when request logging is off). */
   readonly log: FastifyBaseLogger;
+  /** One JSON line per decision, when configured. */
+  readonly audit?: AuditLog;
+  /** The AuthZEN PDP identifier (configured, or derived from the listen address); never from request headers. */
+  readonly policyDecisionPoint?: () => string;
 }
 
-export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, metrics }) => {
+export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, metrics, audit }) => {
   app.post(
     '/v1/decisions',
     {
@@ -27,8 +32,10 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
         response: { 200: DecisionResponse, ...errorResponses(400, 401, 403, 404, 413, 415, 429, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const body = request.body;
+      const requestId = request.headers['x-request-id'];
+      if (requestId !== undefined) reply.header('x-request-id', requestId);
       const startedAt = performance.now();
       const decision = await engine.decide({
         relyingParty: body.relyingParty,
@@ -39,7 +46,8 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
         explain: body.explain === true,
         includeIssuedClaims: body.include !== undefined && body.include.length > 0,
       });
-      metrics.observeDecision(decision.decision, startedAt);
+      metrics.observeDecision(decision.decision, startedAt, decision.relyingParty.id);
+      audit?.record(decision, { requestId: request.id, caller: request.callerName, startedAt, now: performance.now() });
       // Readonly arrays in the engine's types; the serializer only reads them.
       return decision as never;
     },
