@@ -64,6 +64,8 @@ export interface Decision {
   readonly enforcement?: { readonly mode: 'reportOnly'; readonly decision: DecisionResult; readonly reason: DecisionReason };
   readonly trace?: readonly TraceEntry[];
   readonly issuedClaims?: readonly Claim[];
+  /** Present only on what-if decisions made at another time (`simulate` + `at`): never an enforcement answer. */
+  readonly simulation?: { readonly at: string };
 }
 
 export interface DecisionRequest {

@@ -29,3 +29,4 @@ export { DeviceResolver, presentationToQuery, type Logger } from './device-resol
 export { createActiveDirectoryStore, parseAdStoreQuery } from './active-directory-store.js';
 export { runPipeline } from './pipeline.js';
 export { importAdfsExport, parseAdfsExport, slugify, type ImportReport, type ImportedTrust, type SkippedTrust, type AdfsTrustExport } from './adfs-import.js';
+export { parseRfc3339, simulated, RFC3339_PATTERN } from './simulation.js';

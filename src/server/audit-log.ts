@@ -18,8 +18,6 @@ export interface AuditContext {
   readonly caller: string | undefined;
   readonly startedAt: number;
   readonly now: number;
-  /** Set for what-if decisions made at another time. */
-  readonly simulatedAt?: string;
 }
 
 type DeviceView = Decision['device'] & { readonly proof?: string };
@@ -77,7 +75,7 @@ export class AuditLog {
       (reason.rule !== undefined ? `,"reasonRule":${JSON.stringify(reason.rule)}` : '') +
       (enforcement !== undefined ? `,"enforcement":{"decision":"${enforcement.decision}","reasonCode":${JSON.stringify(enforcement.reason.code)}}` : '') +
       `,"policyRevision":${this.#lastRevisionJson},"latencyMs":${(context.now - context.startedAt).toFixed(3)}` +
-      (context.simulatedAt !== undefined ? `,"simulatedAt":${JSON.stringify(context.simulatedAt)}` : '') +
+      (decision.simulation !== undefined ? `,"simulatedAt":${JSON.stringify(decision.simulation.at)}` : '') +
       '}\n'
     );
   }

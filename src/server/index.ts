@@ -4,3 +4,4 @@ export { parseApiTokens, hashToken, tokenHashEntry, generateToken, scopeOfToken,
 export { ServerMetrics, type MetricsSources, type CacheCounters } from './server-metrics.js';
 export { loggerOptions, REDACT_PATHS } from './logger-options.js';
 export type { RateLimitOptions } from './rate-limit-plugin.js';
+export { AuditLog, type AuditSink, type AuditLogOptions, type AuditContext } from './audit-log.js';

@@ -3,7 +3,8 @@ import { pino } from 'pino';
 import { resolve } from 'node:path';
 import { openDirectory } from '../../directory/index.js';
 import { createDecisionEngine } from '../../policy/index.js';
-import { buildServer, loggerOptions, parseApiTokens, ServerMetrics, type DevicegateServer } from '../../server/index.js';
+import { AuditLog, buildServer, loggerOptions, parseApiTokens, ServerMetrics, type DevicegateServer } from '../../server/index.js';
+import { openAuditSink, type AuditSinkHandle } from '../audit-sink.js';
 import { parseCommandArgs } from '../args.js';
 import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags } from '../directory-flags.js';
 import { EXIT_OK, RejectedInputError, UnavailableError, UsageError, type CliIO, type Command } from '../io.js';
@@ -23,6 +24,13 @@ ${DIRECTORY_HELP}
   --tls-cert F        serve HTTPS with this certificate (PEM) ...
   --tls-key F         ... and this key
   --tls-client-ca F   request client certificates; ones signed by this CA get scope decide
+  --body-limit BYTES  largest request body accepted (default 65536); larger ones are 413s
+  --audit-log DEST    decision audit log, one JSON line per decision: stdout (default), stderr,
+                      a file path (appended; reopened on SIGHUP for logrotate) or off
+  --audit-sample R    write this fraction of decisions to the audit log, 0-1 (default 1; 0 = off)
+  --watch             reload rules/ when a file under it changes (as SIGHUP does)
+  --authzen-pdp URL   the AuthZEN policy_decision_point identifier in /.well-known/authzen-configuration
+                      (default: the listen URL, e.g. http://127.0.0.1:8080)
 
 Exit codes: 0 stopped by SIGINT/SIGTERM, 1 rejected input (config, rules, tokens, TLS files),
 2 usage error, 69 cannot listen (address in use, no permission, no such address).
@@ -30,7 +38,11 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 1 rejected input (config, rules, tokens
 Callers authenticate with bearer tokens: DEVICEGATE_API_TOKENS is a comma-separated list of
 "sha256:<hex>" (scope decide) or "admin:sha256:<hex>" (scope admin) hashes of the tokens.
 Without it, one admin token is generated and printed once on stderr.
-SIGINT/SIGTERM stop accepting connections, finish in-flight requests, then exit.
+Entries may carry a name, "NAME=sha256:<hex>", shown in logs and the audit log instead of the token;
+"devicegate token create --name N" makes a token and its entry.
+SIGHUP reloads rules/ (a broken tree keeps the running revision and logs why) and reopens a file
+audit log. SIGINT/SIGTERM stop accepting connections, finish in-flight requests, then exit.
+The audit log never holds a token, password, certificate, SAML token or caller claim.
 `;
 
 const OPTIONS = {
@@ -42,6 +54,11 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'tls-client-ca': { type: 'string' },
+  'body-limit': { type: 'string' },
+  'audit-log': { type: 'string' },
+  'audit-sample': { type: 'string' },
+  watch: { type: 'boolean' },
+  'authzen-pdp': { type: 'string' },
 } as const;
 
 export interface ServeSettings {
@@ -62,12 +79,38 @@ export interface ServeSettings {
   tlsClientCa?: string;
   bodyLimit?: number;
   trustProxy?: string[];
+  /** stdout, stderr, a file path, or off. */
+  auditLog: string;
+  /** Fraction of decisions audited (0 = off). */
+  auditSample: number;
+  watch?: boolean;
+  authzenPdp?: string;
 }
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const CONFIG_KEYS = new Set([
   'directory', 'rules', 'host', 'port', 'bindDn', 'password', 'baseDn', 'caFile', 'startTls', 'tlsInsecure', 'ldapTimeout', 'logLevel', 'tlsCert', 'tlsKey', 'tlsClientCa', 'bodyLimit', 'trustProxy',
 ]);
+
+// Settings added with the audit log, reload and AuthZEN metadata (kept apart from the list above).
+for (const key of ['auditLog', 'auditSample', 'watch', 'authzenPdp']) CONFIG_KEYS.add(key);
+
+/** Every setting a --config file may hold: deploy/config.example.json is checked against this list. */
+export function serveConfigKeys(): readonly string[] {
+  return [...CONFIG_KEYS];
+}
+
+/** A number setting from a flag (text) or the config file (number). */
+function numberSetting(flag: string | undefined, value: unknown, name: string): number | undefined {
+  if (flag !== undefined) {
+    const n = Number(flag);
+    if (flag.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${flag}"`);
+    return n;
+  }
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new RejectedInputError(`config: "${name}" must be a number`);
+  return value;
+}
 
 async function readConfig(file: string, cwd: string): Promise<Record<string, unknown>> {
   let parsed: unknown;
@@ -103,6 +146,8 @@ export async function resolveServeSettings(argv: readonly string[], io: CliIO): 
     host: str(values.host, 'host') ?? '127.0.0.1',
     port,
     logLevel,
+    auditLog: str(values['audit-log'], 'auditLog') ?? 'stdout',
+    auditSample: numberSetting(values['audit-sample'], config.auditSample, 'audit-sample') ?? 1,
   };
   const optional: [keyof ServeSettings, string | undefined, string | undefined][] = [
     ['bindDn', values['bind-dn'], io.env.DEVICEGATE_LDAP_BIND_DN],
@@ -124,7 +169,30 @@ export async function resolveServeSettings(argv: readonly string[], io: CliIO): 
     if (typeof value !== 'boolean') throw new RejectedInputError(`config: "${key}" must be true or false`);
     settings[key] = value;
   }
-  if (typeof config.bodyLimit === 'number') settings.bodyLimit = config.bodyLimit;
+  const bodyLimit = numberSetting(values['body-limit'], config.bodyLimit, 'body-limit');
+  if (bodyLimit !== undefined) {
+    if (!Number.isInteger(bodyLimit) || bodyLimit < 1024 || bodyLimit > 16 * 1024 * 1024) throw new UsageError('--body-limit (bodyLimit) must be a whole number of bytes, 1024-16777216');
+    settings.bodyLimit = bodyLimit;
+  }
+  if (settings.auditSample < 0 || settings.auditSample > 1) throw new UsageError('--audit-sample (auditSample) must be between 0 and 1');
+  const watch = values.watch ?? config.watch;
+  if (watch !== undefined) {
+    if (typeof watch !== 'boolean') throw new RejectedInputError('config: "watch" must be true or false');
+    settings.watch = watch;
+  }
+  const pdp = str(values['authzen-pdp'], 'authzenPdp');
+  if (pdp !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(pdp);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '') {
+      throw new UsageError('--authzen-pdp (authzenPdp) must be an http(s) URL without query or fragment');
+    }
+    settings.authzenPdp = pdp;
+  }
   if (Array.isArray(config.trustProxy)) settings.trustProxy = config.trustProxy.map(String);
   if ((settings.tlsCert === undefined) !== (settings.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   if (settings.tlsClientCa !== undefined && settings.tlsCert === undefined) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key');
@@ -218,10 +286,36 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
     rulesDir: resolve(io.cwd, settings.rules),
     directory: metrics.instrumentDirectory(directory),
     logger,
+    ...(settings.watch === true ? { watch: true } : {}),
   }).catch(async (error: unknown) => {
     await directory.close().catch(() => undefined);
     throw error;
   });
+
+  let auditSink: AuditSinkHandle | undefined;
+  if (settings.auditLog !== 'off' && settings.auditSample > 0) {
+    auditSink = await openAuditSink(settings.auditLog, io.cwd).catch(async (error: unknown) => {
+      await engine.close().catch(() => undefined);
+      await directory.close().catch(() => undefined);
+      throw error;
+    });
+  }
+  const audit = auditSink ? new AuditLog({ sink: auditSink, sampleRate: settings.auditSample }) : undefined;
+
+  // SIGHUP (systemctl reload): reload rules/, keep the running revision when the tree is broken; reopen a file audit log.
+  const onHangup = (): void => {
+    auditSink?.reopen();
+    const before = engine.revision;
+    engine.reload().then(
+      (r) => logger.info({ revision: r.revision, changed: r.changed }, r.changed ? `SIGHUP: rules reloaded, revision ${before} -> ${r.revision}` : `SIGHUP: rules unchanged, revision ${r.revision}`),
+      (error: unknown) =>
+        logger.error(
+          { revision: engine.revision, diagnostics: (error as { diagnostics?: readonly string[] }).diagnostics ?? [] },
+          `SIGHUP: rules reload failed, keeping revision ${engine.revision}: ${(error as Error).message}`,
+        ),
+    );
+  };
+  process.on('SIGHUP', onHangup);
 
   const signals = untilSignal();
   let app: DevicegateServer | undefined;
@@ -239,9 +333,12 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
       metrics,
       metricsSources: { directory, cache: () => ({ ...engine.directory.counters, size: engine.directory.size }) },
       ...(settings.trustProxy ? { trustProxy: settings.trustProxy } : {}),
+      ...(audit ? { audit } : {}),
+      ...(settings.authzenPdp !== undefined ? { policyDecisionPoint: settings.authzenPdp } : {}),
     });
     app.addHook('onClose', async () => {
       await directory.close();
+      await auditSink?.close();
     });
     const address = await app.listen({ host: settings.host, port: settings.port }).catch((error: unknown) => {
       throw listenError(error, settings);
@@ -257,6 +354,8 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
     throw app ? error : tlsLoadError(error);
   } finally {
     signals.dispose();
+    process.removeListener('SIGHUP', onHangup);
+    if (!app) await auditSink?.close().catch(() => undefined);
   }
 }
 

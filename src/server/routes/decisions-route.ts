@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { DecisionEngine, DevicePresentation } from '../../policy/index.js';
+import { parseRfc3339, simulated, type DecisionEngine, type DevicePresentation } from '../../policy/index.js';
+import { ServerError } from '../errors.js';
 import { toClaims } from '../decision-input.js';
 import { BEARER_SECURITY, errorResponses } from '../schemas/common-schemas.js';
 import { DecisionRequestBody, DecisionResponse } from '../schemas/decision-schemas.js';
@@ -37,7 +38,13 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
       const requestId = request.headers['x-request-id'];
       if (requestId !== undefined) reply.header('x-request-id', requestId);
       const startedAt = performance.now();
-      const decision = await engine.decide({
+      let at: Date | undefined;
+      if (body.at !== undefined || body.simulate === true) {
+        if (body.simulate !== true) throw new ServerError('DG_ERR_SERVER_INVALID_REQUEST', '"at" needs "simulate": true (a what-if decision at another time)', 'at');
+        at = body.at !== undefined ? parseRfc3339(body.at) : new Date();
+        if (at === undefined) throw new ServerError('DG_ERR_SERVER_INVALID_REQUEST', '"at" must be an RFC 3339 date-time such as 2026-11-20T12:00:00Z', 'at');
+      }
+      const made = await engine.decide({
         relyingParty: body.relyingParty,
         // The schema admits exactly one of certificate/thumbprint/deviceId: already a presentation.
         device: body.device as DevicePresentation | undefined,
@@ -45,7 +52,9 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
         samlToken: body.samlToken,
         explain: body.explain === true,
         includeIssuedClaims: body.include !== undefined && body.include.length > 0,
+        ...(at !== undefined ? { at } : {}),
       });
+      const decision = at !== undefined ? simulated(made, at) : made;
       metrics.observeDecision(decision.decision, startedAt, decision.relyingParty.id);
       audit?.record(decision, { requestId: request.id, caller: request.callerName, startedAt, now: performance.now() });
       // Readonly arrays in the engine's types; the serializer only reads them.
