@@ -16,7 +16,8 @@ const HELP = `Usage: devicegate serve [options]
 Runs the HTTP decision service (POST /v1/decisions, AuthZEN /access/v1/*, /docs, /metrics ...).
 
 Options:
-  --config F          JSON file with any of the settings below (camelCase keys); flags win
+  --config F          JSON file with any of the settings below (camelCase keys; keys starting with
+                      "//" are comments); flags win; see deploy/config.example.json
   --host H            listen address (default 127.0.0.1)
   --port P            listen port (default 8080; 0 picks a free one)
 ${DIRECTORY_HELP}
@@ -120,8 +121,10 @@ async function readConfig(file: string, cwd: string): Promise<Record<string, unk
     throw new RejectedInputError(`${file}: cannot read JSON config (${error instanceof SyntaxError ? 'invalid JSON' : (error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new RejectedInputError(`${file}: config must be a JSON object`);
-  for (const key of Object.keys(parsed)) if (!CONFIG_KEYS.has(key)) throw new RejectedInputError(`${file}: unknown setting "${key}"`);
-  return parsed as Record<string, unknown>;
+  // Keys starting with "//" are comments (as in package.json): deploy/config.example.json documents each setting so.
+  const settings = Object.fromEntries(Object.entries(parsed).filter(([key]) => !key.startsWith('//')));
+  for (const key of Object.keys(settings)) if (!CONFIG_KEYS.has(key)) throw new RejectedInputError(`${file}: unknown setting "${key}"`);
+  return settings;
 }
 
 /** Flags > config file > environment > defaults. Exported for tests. */
