@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import { pino } from 'pino';
+import sonicBoom from 'sonic-boom';
 import { RejectedInputError } from './io.js';
 
 /** An opened audit destination: where the audit lines go, and how to reopen (logrotate) and close it. */
@@ -25,18 +25,18 @@ const FLUSH_MS = 1000;
 export async function openAuditSink(target: string, cwd: string): Promise<AuditSinkHandle> {
   const fd = target === 'stdout' ? 1 : target === 'stderr' ? 2 : undefined;
   const path = fd === undefined ? resolve(cwd, target) : undefined;
-  const boom = pino.destination({
+  // SonicBoom itself, not pino.destination(): that one also flushes at process exit, which throws when
+  // the file never opened.
+  const boom = new sonicBoom.SonicBoom({
     ...(fd !== undefined ? { dest: fd } : { dest: path!, mkdir: true, append: true }),
     sync: false,
   });
   if (path !== undefined) {
     // Opening is asynchronous: wait for it, so an unwritable path stops the start with one line.
-    await Promise.race([
-      once(boom, 'ready'),
-      once(boom, 'error').then(([error]: unknown[]) => {
-        throw new RejectedInputError(`--audit-log ${target}: cannot open (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-      }),
-    ]);
+    await new Promise<void>((ready, fail) => {
+      boom.once('ready', () => ready());
+      boom.once('error', (error: NodeJS.ErrnoException) => fail(new RejectedInputError(`--audit-log ${target}: cannot open (${error.code ?? 'error'})`)));
+    });
   }
   boom.on('error', () => undefined);
   let pending: string[] = [];

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,4 +88,22 @@ t.test('serve starts from another directory; a port in use is one line and exit 
   t.equal(errLines.length, 1, busy.err);
   t.match(errLines[0], /^devicegate serve: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE: .*--port/);
   t.notMatch(busy.err, /internal error/);
+
+  // Other failures to start: one line each, exit 1 (rejected input) or 2 (usage), never "internal error".
+  const blockerFile = join(home, 'a-file');
+  writeFileSync(blockerFile, '');
+  const table: [string[], number, RegExp][] = [
+    [['--audit-log', join(blockerFile, 'audit.jsonl')], 1, /^devicegate serve: --audit-log .*: cannot open \(EEXIST\)$/],
+    [['--config', 'nope.json'], 1, /^devicegate serve: nope\.json: cannot read JSON config \(ENOENT\)$/],
+    [['--tls-cert', join(ROOT, 'fixtures/devices/disabled.crt.pem'), '--tls-key', join(ROOT, 'fixtures/devices/hybrid-compliant.key.pem')], 1, /^devicegate serve: --tls-cert\/--tls-key\/--tls-client-ca: cannot be loaded/],
+    [['--audit-sample', '2'], 2, /^devicegate serve: --audit-sample/],
+    [['--port', '99999'], 2, /^devicegate serve: --port must be 0-65535/],
+  ];
+  for (const [args, code, line] of table) {
+    const r = run(['serve', '--port', '0', ...args]);
+    t.equal(r.code, code, args.join(' '));
+    const lines = r.err.trim().split('\n').filter((l) => !l.includes('generated admin token') && !l.startsWith('Run "devicegate'));
+    t.equal(lines.length, 1, r.err);
+    t.match(lines[0], line);
+  }
 });
