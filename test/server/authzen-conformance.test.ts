@@ -128,6 +128,7 @@ t.test('the evaluations response lists the decisions in the order of the request
   const pattern = [true, false, false, true, true, false, true];
   const res = await post(app, '/access/v1/evaluations', { subject: ALICE, action: ACCESS, resource: PAYROLL, evaluations: pattern.map((p) => (p ? { context: COMPLIANT } : {})) });
   t.same((res.json() as { evaluations: Result[] }).evaluations.map((e) => e.decision), pattern);
+  t.notOk('decision' in (res.json() as object), 'no top-level decision beside evaluations (RECOMMENDED)');
 });
 
 t.test('evaluations_semantic: execute_all is the default; deny_on_first_deny and permit_on_first_permit stop at the first deny / permit', async (t) => {
