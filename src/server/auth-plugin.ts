@@ -79,6 +79,9 @@ async function auth(app: FastifyInstance, options: AuthPluginOptions): Promise<v
         return;
       }
       request.callerScope = scope;
+      // Request log lines (when enabled) name the caller from here on: its name, never its token.
+      const log = request.log as { setBindings?: (bindings: Record<string, unknown>) => void; isLevelEnabled?: (level: string) => boolean };
+      if (typeof log.setBindings === 'function' && log.isLevelEnabled?.('info') === true) log.setBindings({ caller: request.callerName });
       done();
     };
   const hooks: Record<Scope, onRequestHookHandler> = { decide: check('decide'), admin: check('admin') };
