@@ -4,10 +4,13 @@
  * Prints one JSON line { port } on stdout when listening; exits on SIGTERM.
  */
 import Fastify from 'fastify';
-import { resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { openDirectory } from '../../src/directory/index.js';
 import { createDecisionEngine } from '../../src/policy/index.js';
-import { buildServer, parseApiTokens } from '../../src/server/index.js';
+import { AuditLog, buildServer, parseApiTokens } from '../../src/server/index.js';
+import { openAuditSink } from '../../src/cli/audit-sink.js';
 
 const [mode, rulesDir, directoryUrl, replyFile] = process.argv.slice(2);
 
@@ -22,7 +25,22 @@ async function main(): Promise<void> {
   } else {
     const directory = await openDirectory({ url: directoryUrl! });
     const engine = await createDecisionEngine({ rulesDir: resolve(rulesDir!), directory });
-    app = await buildServer({ engine, logLevel: 'warn', auth: { tokens: parseApiTokens(process.env.DEVICEGATE_API_TOKENS) } });
+    // As `serve` runs by default: one audit line per decision (BENCH_AUDIT=off to leave it out, or a file path; default a temp file).
+    const auditTarget = process.env.BENCH_AUDIT || join(tmpdir(), `devicegate-bench-audit-${process.pid}.jsonl`);
+    // "discard": the audit lines are built but thrown away (isolates building a line from writing it).
+    const sink = auditTarget === 'off' ? undefined : auditTarget === 'discard' ? { write: () => undefined, close: async () => undefined } : await openAuditSink(auditTarget, process.cwd());
+    app = await buildServer({
+      engine,
+      logLevel: 'warn',
+      auth: { tokens: parseApiTokens(process.env.DEVICEGATE_API_TOKENS) },
+      ...(sink ? { audit: new AuditLog({ sink }) } : {}),
+    });
+    if (sink) {
+      app.addHook('onClose', async () => {
+        await sink.close();
+        if (!process.env.BENCH_AUDIT) await rm(auditTarget, { force: true });
+      });
+    }
   }
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   process.stdout.write(`${JSON.stringify({ port: Number(new URL(address).port) })}\n`);

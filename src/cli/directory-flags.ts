@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { DEFAULT_DIRECTORY_URL, directoryOptionsFromEnv, type DirectoryOptions } from '../directory/index.js';
-import { UsageError, type CliIO } from './io.js';
+import { RejectedInputError, UsageError, type CliIO } from './io.js';
+import { DEFAULT_DIRECTORY, DEFAULT_RULES_DIR } from './package-root.js';
 
 /** The directory flags every command that looks devices up shares (design.md "CLI (binding)"). */
 export const DIRECTORY_OPTIONS = {
@@ -14,8 +17,8 @@ export const DIRECTORY_OPTIONS = {
   'ldap-timeout': { type: 'string' },
 } as const;
 
-export const DIRECTORY_HELP = `  --rules DIR         rules/ directory (default: rules)
-  --directory D       ldif:PATH (default ${DEFAULT_DIRECTORY_URL}) or ldap[s]://host[:port][,...]
+export const DIRECTORY_HELP = `  --rules DIR         rules/ directory (default: the package's sample rules/)
+  --directory D       ldif:PATH or ldap[s]://host[:port][,...] (default: the package's ${DEFAULT_DIRECTORY_URL})
   --bind-dn DN        LDAP bind DN (or DEVICEGATE_LDAP_BIND_DN)
   --password PW       LDAP bind password (or DEVICEGATE_LDAP_PASSWORD)
   --base-dn DN        domain DN; devices under CN=RegisteredDevices,<it> (default: from the RootDSE)
@@ -47,7 +50,7 @@ export function directoryOptionsFromFlags(flags: DirectoryFlags, io: Pick<CliIO,
     if (!/^\d+$/.test(flags['ldap-timeout']) || timeoutMs <= 0) throw new UsageError(`--ldap-timeout must be a positive number of milliseconds, got "${flags['ldap-timeout']}"`);
   }
   return {
-    url: flags.directory ?? DEFAULT_DIRECTORY_URL,
+    url: flags.directory ?? defaultPath(DEFAULT_DIRECTORY.slice('ldif:'.length), '--directory ldif:PATH or ldap[s]://HOST', DEFAULT_DIRECTORY),
     cwd: io.cwd,
     ...(bindDn !== undefined ? { bindDn } : {}),
     ...(password !== undefined ? { password } : {}),
@@ -57,4 +60,18 @@ export function directoryOptionsFromFlags(flags: DirectoryFlags, io: Pick<CliIO,
     ...(flags['tls-insecure'] === true ? { tlsInsecure: true } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   };
+}
+
+/**
+ * A default that lives in the package folder (rules/, fixtures/contoso.ldif), checked so that a
+ * package installed without its samples fails with one line that says what to pass.
+ */
+export function defaultPath(path: string, flag: string, value: string = path): string {
+  if (!existsSync(path)) throw new RejectedInputError(`the default ${path} is not there (package installed without its samples?); pass ${flag}`);
+  return value;
+}
+
+/** --rules, relative to the working directory, or the package's sample rules/. */
+export function rulesDirFromFlag(rules: string | undefined, cwd: string): string {
+  return rules !== undefined ? resolvePath(cwd, rules) : defaultPath(DEFAULT_RULES_DIR, '--rules DIR');
 }

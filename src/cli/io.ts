@@ -13,6 +13,10 @@ export interface CliIO {
 export const EXIT_OK = 0;
 export const EXIT_REJECTED = 1;
 export const EXIT_USAGE = 2;
+/** The environment refused (sysexits EX_UNAVAILABLE): e.g. `serve` cannot listen (address in use, no permission). */
+export const EXIT_UNAVAILABLE = 69;
+/** A bug (sysexits EX_SOFTWARE): "internal error: ..." on stderr. */
+export const EXIT_INTERNAL = 70;
 
 /** Thrown for a usage error: main prints the message and the command's help hint, exits 2. */
 export class UsageError extends Error {
@@ -23,6 +27,11 @@ export class UsageError extends Error {
 export class RejectedInputError extends Error {
   override readonly name = 'RejectedInputError';
   readonly code: CliErrorCode = 'DG_ERR_CLI_INVALID_INPUT';
+}
+
+/** Thrown when the environment refuses (port in use ...): main prints the one-line reason, exits 69. */
+export class UnavailableError extends Error {
+  override readonly name = 'UnavailableError';
 }
 
 export type CommandRun = (argv: readonly string[], io: CliIO) => Promise<number>;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, RejectedInputError, UsageError, type CliIO, type Command } from './io.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, EXIT_UNAVAILABLE, EXIT_USAGE, RejectedInputError, UnavailableError, UsageError, type CliIO, type Command } from './io.js';
+import { packageVersion } from './package-root.js';
 
 /** Commands load lazily so `devicegate cert key` does not pay for Fastify. */
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
@@ -15,6 +16,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   import: async () => (await import('./commands/import.js')).importCommand,
   inventory: async () => (await import('./commands/inventory.js')).inventoryCommand,
   'whfb check': async () => (await import('./commands/whfb-check.js')).whfbCheckCommand,
+  'token create': async () => (await import('./commands/token-create.js')).tokenCreateCommand,
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
@@ -28,6 +30,7 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   import: 'import Get-AdfsRelyingPartyTrust (and Get-AdfsAccessControlPolicy) exports into the rules/ layout',
   inventory: 'devices and WHfB keys as device writeback left them, with findings',
   'whfb check': 'Windows Hello for Business hybrid certificate trust prerequisites for one user',
+  'token create': 'make an API token (printed once) and its DEVICEGATE_API_TOKENS entry',
 };
 
 export const TOP_HELP = `devicegate: device-based conditional access decisions for AD FS relying parties
@@ -39,9 +42,24 @@ ${Object.entries(SUMMARIES)
   .map(([name, summary]) => `  ${name.padEnd(12)} ${summary}`)
   .join('\n')}
 
-Run "devicegate <command> --help" for a command's options.
-Exit codes: 0 success, 1 rejected input (a device not found included), 2 usage error.
+Run "devicegate <command> --help" for a command's options; "devicegate --version" (-v) prints the version.
+Exit codes: 0 success, 1 rejected input (a device not found included), 2 usage error,
+69 cannot start (serve: address in use, no permission to listen), 70 internal error (a bug).
 `;
+
+/** `devicegate rules --help`: the subcommands of a command group ("rules", "cert"). */
+function groupHelp(group: string): string | undefined {
+  const members = Object.keys(SUMMARIES).filter((k) => k.startsWith(`${group} `));
+  if (members.length === 0) return undefined;
+  const width = Math.max(...members.map((m) => m.length)) + 'devicegate '.length;
+  return `Usage: devicegate ${group} <subcommand> [options]
+
+Subcommands:
+${members.map((m) => `  ${`devicegate ${m}`.padEnd(width)}  ${SUMMARIES[m]!}`).join('\n')}
+
+Run "devicegate ${group} <subcommand> --help" for its options.
+`;
+}
 
 function resolveCommand(argv: readonly string[]): { key: string; rest: readonly string[] } | undefined {
   const two = argv.slice(0, 2).join(' ');
@@ -56,11 +74,16 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     io.stdout.write(TOP_HELP);
     return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
   }
-  if (argv[0] === '--version') {
-    io.stdout.write('devicegate 0.1.0\n');
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    io.stdout.write(`devicegate ${packageVersion()}\n`);
     return EXIT_OK;
   }
   const resolved = resolveCommand(argv);
+  const group = argv[0] !== undefined ? groupHelp(argv[0]) : undefined;
+  if (!resolved && group !== undefined && (argv.length === 1 || argv[1] === '--help' || argv[1] === '-h' || argv[1] === 'help')) {
+    (argv.length === 1 ? io.stderr : io.stdout).write(group);
+    return argv.length === 1 ? EXIT_USAGE : EXIT_OK;
+  }
   if (!resolved) {
     const group = Object.keys(COMMANDS).filter((k) => k.startsWith(`${argv[0] ?? ''} `));
     const hint = group.length > 0 ? ` (did you mean: ${group.map((g) => `devicegate ${g}`).join(', ')}?)` : '';
@@ -78,6 +101,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     if (error instanceof UsageError) {
       io.stderr.write(`devicegate ${resolved.key}: ${error.message}\nRun "devicegate ${resolved.key} --help".\n`);
       return EXIT_USAGE;
+    }
+    if (error instanceof UnavailableError) {
+      io.stderr.write(`devicegate ${resolved.key}: ${error.message}\n`);
+      return EXIT_UNAVAILABLE;
     }
     if (error instanceof RejectedInputError || isCodedError(error)) {
       io.stderr.write(`devicegate ${resolved.key}: ${(error as Error).message}\n`);
@@ -110,8 +137,9 @@ if (isMain()) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`devicegate: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 70;
+      // One line, whatever the message holds.
+      process.stderr.write(`devicegate: internal error: ${(error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ')}\n`);
+      process.exitCode = EXIT_INTERNAL;
     },
   );
 }

@@ -77,6 +77,8 @@ export interface Decision {
   readonly issuedClaims?: readonly Claim[];
   /** With explain or issuedClaims: issuance rules skipped because they call a store devicegate cannot serve. */
   readonly notes?: readonly string[];
+  /** Present only on what-if decisions made at another time (`simulate` + `at`): never an enforcement answer. */
+  readonly simulation?: { readonly at: string };
 }
 
 export interface DecisionRequest {

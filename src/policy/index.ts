@@ -38,3 +38,4 @@ export { runPipeline } from './pipeline.js';
 export { FAIL_CLOSED_REASON_CODES, failClosedCode, failClosedReasonOf, isFailClosedReason, type FailClosedReasonCode } from './fail-closed.js';
 export { isProtectedClaimType, screenCallerClaims, type ScreenedClaims } from './trust-boundary.js';
 export { importAdfsExport, parseAdfsExport, slugify, type ImportReport, type ImportedTrust, type SkippedTrust, type AdfsTrustExport } from './adfs-import.js';
+export { parseRfc3339, simulated, RFC3339_PATTERN } from './simulation.js';

@@ -3,22 +3,36 @@ import { ServerError } from './errors.js';
 
 export type Scope = 'decide' | 'admin';
 
-/** One configured caller: the SHA-256 of its token (never the token) and its scope. */
+/** One configured caller: the SHA-256 of its token (never the token), its scope and its name. */
 export interface ApiToken {
   readonly sha256: Buffer;
   readonly scope: Scope;
+  /** Shown in logs and the audit log instead of the token: the entry's `NAME=`, else `token#<position>`. */
+  readonly name?: string;
 }
 
 const HASH = /^sha256:([0-9a-f]{64})$/i;
+/** A caller name: letters, digits and . _ @ - (no commas, colons or '='; it goes into log lines as is). */
+export const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 /**
- * Parses DEVICEGATE_API_TOKENS: comma-separated `sha256:<hex>` (scope decide) or
- * `admin:sha256:<hex>` (scope admin, which implies decide).
+ * Parses DEVICEGATE_API_TOKENS: comma-separated `[NAME=][admin:|decide:]sha256:<hex>` entries
+ * (scope decide unless `admin:`; admin implies decide). NAME names the caller in logs.
  */
 export function parseApiTokens(value: string | undefined): ApiToken[] {
   if (value === undefined || value.trim() === '') return [];
   return value.split(',').map((raw, index) => {
     let entry = raw.trim();
+    let name = `token#${index + 1}`;
+    const eq = entry.indexOf('=');
+    if (eq >= 0) {
+      const given = entry.slice(0, eq);
+      if (!TOKEN_NAME.test(given)) {
+        throw new ServerError('DG_ERR_SERVER_CONFIG', `DEVICEGATE_API_TOKENS entry ${index + 1}: the name before "=" must be 1-64 letters, digits, ".", "_", "@" or "-"`);
+      }
+      name = given;
+      entry = entry.slice(eq + 1);
+    }
     let scope: Scope = 'decide';
     if (entry.toLowerCase().startsWith('admin:')) {
       scope = 'admin';
@@ -28,9 +42,9 @@ export function parseApiTokens(value: string | undefined): ApiToken[] {
     }
     const match = HASH.exec(entry);
     if (!match) {
-      throw new ServerError('DG_ERR_SERVER_CONFIG', `DEVICEGATE_API_TOKENS entry ${index + 1} is not "sha256:<64 hex>" or "admin:sha256:<64 hex>"`);
+      throw new ServerError('DG_ERR_SERVER_CONFIG', `DEVICEGATE_API_TOKENS entry ${index + 1} is not "[NAME=]sha256:<64 hex>" or "[NAME=]admin:sha256:<64 hex>"`);
     }
-    return { sha256: Buffer.from(match[1]!, 'hex'), scope };
+    return { sha256: Buffer.from(match[1]!, 'hex'), scope, name };
   });
 }
 
@@ -39,9 +53,10 @@ export function hashToken(token: string): Buffer {
   return hash('sha256', token, 'buffer');
 }
 
-/** The value to put in DEVICEGATE_API_TOKENS for a token. */
-export function tokenHashEntry(token: string, scope: Scope = 'decide'): string {
-  return `${scope === 'admin' ? 'admin:' : ''}sha256:${hashToken(token).toString('hex')}`;
+/** The value to put in DEVICEGATE_API_TOKENS for a token (optionally named). */
+export function tokenHashEntry(token: string, scope: Scope = 'decide', name?: string): string {
+  if (name !== undefined && !TOKEN_NAME.test(name)) throw new ServerError('DG_ERR_SERVER_CONFIG', 'a token name must be 1-64 letters, digits, ".", "_", "@" or "-"');
+  return `${name !== undefined ? `${name}=` : ''}${scope === 'admin' ? 'admin:' : ''}sha256:${hashToken(token).toString('hex')}`;
 }
 
 export function generateToken(): string {
@@ -53,10 +68,15 @@ export function generateToken(): string {
  * timingSafeEqual applies; every configured hash is compared, so timing does not reveal which matched.
  */
 export function scopeOfToken(tokens: readonly ApiToken[], presented: string): Scope | undefined {
+  return callerOfToken(tokens, presented)?.scope;
+}
+
+/** The configured entry a presented token matches (an admin entry wins), or undefined; constant time as above. */
+export function callerOfToken(tokens: readonly ApiToken[], presented: string): ApiToken | undefined {
   const digest = hashToken(presented);
-  let scope: Scope | undefined;
+  let caller: ApiToken | undefined;
   for (const token of tokens) {
-    if (timingSafeEqual(digest, token.sha256) && scope !== 'admin') scope = token.scope;
+    if (timingSafeEqual(digest, token.sha256) && caller?.scope !== 'admin') caller = token;
   }
-  return scope;
+  return caller;
 }

@@ -1,7 +1,7 @@
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import { scopeOfToken, type ApiToken, type Scope } from './api-tokens.js';
+import { callerOfToken, type ApiToken, type Scope } from './api-tokens.js';
 import { ServerError } from './errors.js';
 
 /** What a route needs; set per route as `config: { scope }`. Routes without it are public. */
@@ -13,6 +13,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     callerScope?: Scope;
+    /** Who called, for logs and the audit log: the token entry's name, or `mtls:<subject CN>`; never the token. */
+    callerName?: string;
   }
 }
 
@@ -24,15 +26,23 @@ export interface AuthPluginOptions {
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
+/** Sets request.callerName and returns the caller's scope, or undefined when unauthenticated. */
 function callerScope(request: FastifyRequest, options: AuthPluginOptions): Scope | undefined {
   const header = request.headers.authorization;
-  let scope: Scope | undefined;
   if (typeof header === 'string') {
     const match = BEARER.exec(header);
-    if (match) scope = scopeOfToken(options.tokens, match[1]!);
+    const caller = match ? callerOfToken(options.tokens, match[1]!) : undefined;
+    if (caller !== undefined) {
+      request.callerName = caller.name ?? 'token';
+      return caller.scope;
+    }
   }
-  if (scope === undefined && options.mtls && (request.raw.socket as TLSSocket).authorized === true) scope = 'decide';
-  return scope;
+  if (options.mtls && (request.raw.socket as TLSSocket).authorized === true) {
+    const cn: unknown = (request.raw.socket as TLSSocket).getPeerCertificate().subject?.CN;
+    request.callerName = `mtls:${typeof cn === 'string' ? cn : Array.isArray(cn) ? String(cn[0]) : 'client-certificate'}`;
+    return 'decide';
+  }
+  return undefined;
 }
 
 /** A route's own onRequest hooks (none, one or a list) as a fresh list. */
@@ -56,6 +66,7 @@ export function isAuthHook(hook: unknown): boolean {
  */
 async function auth(app: FastifyInstance, options: AuthPluginOptions): Promise<void> {
   app.decorateRequest('callerScope', undefined);
+  app.decorateRequest('callerName', undefined);
   const check = (needed: Scope): onRequestHookHandler =>
     function authenticate(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
       const scope = callerScope(request, options);
@@ -68,6 +79,9 @@ async function auth(app: FastifyInstance, options: AuthPluginOptions): Promise<v
         return;
       }
       request.callerScope = scope;
+      // Request log lines (when enabled) name the caller from here on: its name, never its token.
+      const log = request.log as { setBindings?: (bindings: Record<string, unknown>) => void; isLevelEnabled?: (level: string) => boolean };
+      if (typeof log.setBindings === 'function' && log.isLevelEnabled?.('info') === true) log.setBindings({ caller: request.callerName });
       done();
     };
   const hooks: Record<Scope, onRequestHookHandler> = { decide: check('decide'), admin: check('admin') };

@@ -24,6 +24,7 @@ import { answerExpectContinue } from './expect-continue.js';
 import { closeSilentConnections } from './silent-connections.js';
 import { ReadinessCache } from './readiness-cache.js';
 import { WorkGate } from './work-gate.js';
+import type { AuditLog } from './audit-log.js';
 
 export interface ServerLimits {
   /** Request body limit in bytes (default 64 KiB): larger bodies are 413s. */
@@ -87,7 +88,14 @@ export interface BuildServerOptions {
   readonly docs?: boolean;
   /** Enables GET /v1/users/{id}/whfb (admin scope): WHfB prerequisites read through this scanner. */
   readonly whfbScanner?: DirectoryScanner;
+  /** The decision audit log (one JSON line per decision); absent: none. `serve` makes one by default. */
+  readonly audit?: AuditLog;
+  /** AuthZEN `policy_decision_point` (and the base of its endpoint URLs); default: derived from the listen address. */
+  readonly policyDecisionPoint?: string;
 }
+
+/** A caller's X-Request-ID names the request in logs and the audit log when it is a sane length; else our own id. */
+const MAX_REQUEST_ID = 200;
 
 export type DevicegateServer = FastifyInstance;
 
@@ -101,7 +109,7 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
   let tokens = options.auth?.tokens ?? [];
   if (tokens.length === 0) {
     const token = generateToken();
-    tokens = [{ sha256: hashToken(token), scope: 'admin' }];
+    tokens = [{ sha256: hashToken(token), scope: 'admin', name: 'generated-admin' }];
     (options.auth?.onGeneratedToken ?? ((t: string) => process.stderr.write(`devicegate: no DEVICEGATE_API_TOKENS set; generated admin token (shown once): ${t}\n`)))(token);
   }
 
@@ -131,6 +139,15 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
     keepAliveTimeout: limits.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
     trustProxy: typeof options.trustProxy === 'string' ? options.trustProxy : options.trustProxy ? [...options.trustProxy] : false,
     return503OnClosing: true,
+    requestIdHeader: false,
+    genReqId: (() => {
+      let next = 0;
+      return (req: { headers: Record<string, string | string[] | undefined> }): string => {
+        const given = req.headers['x-request-id'];
+        if (typeof given === 'string' && given.length > 0 && given.length <= MAX_REQUEST_ID) return given;
+        return `req-${(next++).toString(36)}`;
+      };
+    })(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
@@ -195,7 +212,15 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
     await app.register(swaggerUi, { routePrefix: '/docs' });
   }
 
-  const routeOptions = { engine: options.engine, metrics, log, gate, readiness };
+  const routeOptions = {
+    engine: options.engine,
+    metrics,
+    log,
+    gate,
+    readiness,
+    ...(options.audit ? { audit: options.audit } : {}),
+    policyDecisionPoint: () => options.policyDecisionPoint ?? listenUrl(app, tls !== undefined),
+  };
   await app.register(decisionsRoute, routeOptions);
   await app.register(authzenRoutes, routeOptions);
   await app.register(deviceRoutes, routeOptions);
@@ -215,3 +240,12 @@ export async function buildServer(options: BuildServerOptions): Promise<Devicega
   return app;
 }
 
+
+/** The first address the app listens on as a URL (http://localhost before it listens, e.g. under inject()). */
+function listenUrl(app: FastifyInstance, https: boolean): string {
+  const address = app.addresses()[0];
+  const scheme = https ? 'https' : 'http';
+  if (address === undefined || typeof address === 'string') return `${scheme}://localhost`;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${scheme}://${host}:${address.port}`;
+}

@@ -19,7 +19,7 @@ function isLevelAware(logger: FastifyBaseLogger): logger is LevelAware {
  */
 class LazyChildLogger implements FastifyBaseLogger {
   readonly #parent: LevelAware;
-  readonly #bindings: Bindings;
+  #bindings: Bindings;
   readonly #options: ChildLoggerOptions;
   #real: FastifyBaseLogger | undefined;
 
@@ -80,6 +80,13 @@ class LazyChildLogger implements FastifyBaseLogger {
 
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
     return this.#child().child(bindings, options);
+  }
+
+  /** Adds bindings to this request's lines (e.g. the caller once authenticated); no child is made for it. */
+  setBindings(bindings: Bindings): void {
+    const real = this.#real as (FastifyBaseLogger & { setBindings?: (b: Bindings) => void }) | undefined;
+    if (real === undefined) this.#bindings = { ...this.#bindings, ...bindings };
+    else if (typeof real.setBindings === 'function') real.setBindings(bindings);
   }
 
   bindings(): Bindings {

@@ -84,6 +84,9 @@ interface HistogramValue {
   labels: Record<string, string | number>;
 }
 
+const RESULTS: readonly DecisionResult[] = ['permit', 'deny', 'mfa_required'];
+const RESULT_INDEX: Readonly<Record<DecisionResult, number>> = { permit: 0, deny: 1, mfa_required: 2 };
+
 /**
  * One prom-client registry per app (no module singletons, so tests can build many apps).
  * Decisions are counted in plain fields and handed to prom-client when it is scraped: the hot
@@ -93,6 +96,11 @@ export class ServerMetrics {
   readonly registry = new Registry();
   private readonly decided: Record<DecisionResult, number> = { permit: 0, deny: 0, mfa_required: 0 };
   private readonly failedClosed: Record<FailClosedReasonCode, number> = { rule_error: 0, attribute_store_error: 0, evaluation_budget_exceeded: 0 };
+  /**
+   * Decisions by relying party (its configured id: decisions exist only for configured relying parties,
+   * so the label set is bounded by the configuration), counted as [permit, deny, mfa_required].
+   */
+  private readonly decidedByParty = new Map<string, Float64Array>();
   private readonly decisionErrors: Counter<'status'>;
   private readonly decisionSeconds: PlainHistogram;
   private readonly ldapSeconds: Histogram<'outcome'>;
@@ -100,6 +108,7 @@ export class ServerMetrics {
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
     const decided = this.decided;
+    const byParty = this.decidedByParty;
     new Counter({
       name: 'devicegate_decisions_total',
       help: 'Decisions made, by result',
@@ -121,6 +130,18 @@ export class ServerMetrics {
         for (const reason of FAIL_CLOSED_REASON_CODES) if (failedClosed[reason] > 0) this.inc({ reason }, failedClosed[reason]);
       },
     });
+    new Counter({
+      name: 'devicegate_relying_party_decisions_total',
+      help: 'Decisions made, by configured relying party (its first identifier) and result',
+      labelNames: ['relying_party', 'result'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [relyingParty, counts] of byParty) {
+          for (let i = 0; i < RESULTS.length; i++) if (counts[i]! > 0) this.inc({ relying_party: relyingParty, result: RESULTS[i]! }, counts[i]!);
+        }
+      },
+    });
     this.decisionErrors = new Counter({ name: 'devicegate_decision_errors_total', help: 'Decision requests answered with an error, by HTTP status', labelNames: ['status'] as const, registers });
     this.decisionSeconds = new PlainHistogram(
       'devicegate_decision_duration_seconds',
@@ -138,10 +159,18 @@ export class ServerMetrics {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'devicegate_' });
   }
 
-  /** `failedClosed`: the decision's fail-closed reason, when it is one (policy's failClosedReasonOf). */
-  observeDecision(result: DecisionResult, startedAt: number, failedClosed?: FailClosedReasonCode): void {
+  /**
+   * `relyingParty`: the decision's relyingParty.id (a configured relying party, never caller input);
+   * `failedClosed`: the decision's fail-closed reason, when it is one (policy's failClosedReasonOf).
+   */
+  observeDecision(result: DecisionResult, startedAt: number, relyingParty?: string, failedClosed?: FailClosedReasonCode): void {
     this.decided[result]++;
     if (failedClosed !== undefined) this.failedClosed[failedClosed]++;
+    if (relyingParty !== undefined) {
+      let counts = this.decidedByParty.get(relyingParty);
+      if (counts === undefined) this.decidedByParty.set(relyingParty, (counts = new Float64Array(RESULTS.length)));
+      counts[RESULT_INDEX[result]]!++;
+    }
     this.decisionSeconds.observe((performance.now() - startedAt) / 1000);
   }
 

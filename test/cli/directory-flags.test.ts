@@ -1,4 +1,5 @@
 import t from 'tap';
+import { DEFAULT_DIRECTORY } from '../../src/cli/package-root.js';
 import { directoryOptionsFromFlags } from '../../src/cli/directory-flags.js';
 import { UsageError } from '../../src/cli/io.js';
 import { runCapture } from './run-cli.js';
@@ -6,7 +7,9 @@ import { runCapture } from './run-cli.js';
 const io = { cwd: '/srv/dg', env: { DEVICEGATE_LDAP_BIND_DN: 'CN=env,DC=x', DEVICEGATE_LDAP_PASSWORD: 'env-secret' } };
 
 t.test('flags map to openDirectory options; flags win over the environment', async (t) => {
-  t.same(directoryOptionsFromFlags({}, io), { url: 'ldif:fixtures/contoso.ldif', cwd: '/srv/dg', bindDn: 'CN=env,DC=x', password: 'env-secret' });
+  // The default directory is the package's sample, by absolute path: it works from any working directory.
+  t.same(directoryOptionsFromFlags({}, io), { url: DEFAULT_DIRECTORY, cwd: '/srv/dg', bindDn: 'CN=env,DC=x', password: 'env-secret' });
+  t.match(DEFAULT_DIRECTORY, /^ldif:\/.*\/fixtures\/contoso\.ldif$/);
   t.same(
     directoryOptionsFromFlags(
       { directory: 'ldap://dc1,ldap://dc2', 'bind-dn': 'CN=flag,DC=x', password: 'p', 'base-dn': 'DC=x', 'ca-file': 'ca.pem', 'start-tls': true, 'tls-insecure': true, 'ldap-timeout': '1500' },

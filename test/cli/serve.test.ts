@@ -18,7 +18,7 @@ function io(env: Record<string, string> = {}, cwd = ROOT): CliIO {
 
 t.test('settings: defaults, config file, flags win, env for LDAP credentials', async (t) => {
   const defaults = await resolveServeSettings([], io());
-  t.match(defaults, { directory: 'ldif:fixtures/contoso.ldif', rules: 'rules', host: '127.0.0.1', port: 8080, logLevel: 'info' });
+  t.match(defaults, { directory: `ldif:${ROOT}/fixtures/contoso.ldif`.replace('//', '/'), rules: `${ROOT}/rules`.replace('//', '/'), host: '127.0.0.1', port: 8080, logLevel: 'info' });
   const dir = mkdtempSync(join(tmpdir(), 'dg-serve-'));
   writeFileSync(join(dir, 'c.json'), JSON.stringify({ port: 9000, host: '0.0.0.0', rules: 'r2', directory: 'ldap://dc1' }));
   const merged = await resolveServeSettings(['--config', 'c.json', '--port', '9001'], io({ DEVICEGATE_LDAP_BIND_DN: 'CN=svc', DEVICEGATE_LDAP_PASSWORD: 'pw' }, dir));

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { generateToken, hashToken, parseApiTokens, scopeOfToken, tokenHashEntry } from '../../src/server/api-tokens.js';
+import { callerOfToken, generateToken, hashToken, parseApiTokens, scopeOfToken, tokenHashEntry } from '../../src/server/api-tokens.js';
 
 t.test('parses decide and admin hashes', async (t) => {
   const a = tokenHashEntry('alpha');
@@ -43,4 +43,25 @@ t.test('generated tokens are random and long', async (t) => {
   const b = generateToken();
   t.not(a, b);
   t.ok(a.length >= 40);
+});
+
+t.test('named entries: NAME= prefix, old syntax still valid, names default to the position', async (t) => {
+  const entries = [tokenHashEntry('a', 'decide', 'proxy-1'), tokenHashEntry('b', 'admin', 'ops@contoso'), tokenHashEntry('c'), `decide:${tokenHashEntry('d')}`];
+  t.equal(entries[0], `proxy-1=${tokenHashEntry('a')}`);
+  const tokens = parseApiTokens(entries.join(','));
+  t.same(
+    tokens.map((x) => [x.name, x.scope]),
+    [
+      ['proxy-1', 'decide'],
+      ['ops@contoso', 'admin'],
+      ['token#3', 'decide'],
+      ['token#4', 'decide'],
+    ],
+  );
+  t.equal(callerOfToken(tokens, 'b')?.name, 'ops@contoso');
+  t.equal(callerOfToken(tokens, 'zz'), undefined);
+  for (const bad of [`=${tokenHashEntry('a')}`, `a b=${tokenHashEntry('a')}`, `x:y=${tokenHashEntry('a')}`]) {
+    t.throws(() => parseApiTokens(bad), { code: 'DG_ERR_SERVER_CONFIG' }, bad);
+  }
+  t.throws(() => tokenHashEntry('a', 'decide', 'bad,name'), { code: 'DG_ERR_SERVER_CONFIG' });
 });

@@ -124,15 +124,20 @@ t.test('batch without evaluations answers as a single evaluation', async (t) => 
   t.equal(res.context.decision, 'permit');
 });
 
-t.test('discovery names both endpoints on the caller-visible origin', async (t) => {
-  const { app } = await fixtureApp(t);
-  const res = await app.inject({ method: 'GET', url: '/.well-known/authzen-configuration', headers: { host: 'pdp.contoso.com:8443' } });
+t.test('discovery: the PDP identifier is configured (or the listen address), never the Host header', async (t) => {
+  const { app } = await fixtureApp(t, { policyDecisionPoint: 'https://pdp.contoso.com/' });
+  const res = await app.inject({ method: 'GET', url: '/.well-known/authzen-configuration', headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' } });
   t.equal(res.statusCode, 200);
   t.same(res.json(), {
-    policy_decision_point: 'http://pdp.contoso.com:8443',
-    access_evaluation_endpoint: 'http://pdp.contoso.com:8443/access/v1/evaluation',
-    access_evaluations_endpoint: 'http://pdp.contoso.com:8443/access/v1/evaluations',
+    policy_decision_point: 'https://pdp.contoso.com',
+    access_evaluation_endpoint: 'https://pdp.contoso.com/access/v1/evaluation',
+    access_evaluations_endpoint: 'https://pdp.contoso.com/access/v1/evaluations',
   });
-  const spoofed = await app.inject({ method: 'GET', url: '/.well-known/authzen-configuration', headers: { host: 'pdp.contoso.com', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' } });
-  t.equal((spoofed.json() as { policy_decision_point: string }).policy_decision_point, 'http://pdp.contoso.com', 'X-Forwarded-* ignored without trustProxy');
+  t.notMatch(res.body, /evil/);
+
+  // Unconfigured: derived from the address the app listens on.
+  const { app: plain } = await fixtureApp(t);
+  const address = await plain.listen({ host: '127.0.0.1', port: 0 });
+  const derived = await plain.inject({ method: 'GET', url: '/.well-known/authzen-configuration', headers: { host: 'evil.example' } });
+  t.equal((derived.json() as { policy_decision_point: string }).policy_decision_point, address);
 });

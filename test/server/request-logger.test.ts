@@ -90,3 +90,14 @@ t.test('lazy child: level, child, bindings and isLevelEnabled behave like the re
   const eager = lazyChildLoggerFactory(logger, { reqId: 'r-2' }, { level: 'error' });
   t.equal(eager.level, 'error', 'a route log level makes a real child at once');
 });
+
+t.test('level info: "request completed" names the caller (the token entry name), never the token', async (t) => {
+  const { logger, lines } = captured('info');
+  const { parseApiTokens, tokenHashEntry } = await import('../../src/server/index.js');
+  const { app } = await fixtureApp(t, { logger, auth: { tokens: parseApiTokens(tokenHashEntry('named-token-secret', 'decide', 'proxy-7')) } });
+  const res = await app.inject({ method: 'POST', url: '/v1/decisions', headers: { authorization: 'Bearer named-token-secret', 'content-type': 'application/json' }, payload: JSON.stringify({ relyingParty: PAYROLL }) });
+  t.equal(res.statusCode, 200, res.body);
+  const completed = lines.find((l) => l['msg'] === 'request completed');
+  t.equal(completed?.['caller'], 'proxy-7');
+  t.notOk(JSON.stringify(lines).includes('named-token-secret'), 'the token is in no log line');
+});

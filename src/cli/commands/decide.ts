@@ -4,7 +4,9 @@ import { openDirectory, type DeviceDirectory } from '../../directory/index.js';
 import { makeClaim, type Claim } from '../../language/index.js';
 import {
   createDecisionEngine,
+  parseRfc3339,
   PolicyLoadError,
+  simulated,
   type Decision,
   type DecisionEngineWithInternals,
   type DecisionRequest,
@@ -15,7 +17,7 @@ import { readTextFile } from '../../text/index.js';
 import { parseCommandArgs } from '../args.js';
 import { DEVICE_OPTIONS, devicePresentationFromFlags } from '../device-flags.js';
 import type { CliErrorCode } from '../errors.js';
-import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags, type DirectoryFlags } from '../directory-flags.js';
+import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags, rulesDirFromFlag, type DirectoryFlags } from '../directory-flags.js';
 import { EXIT_OK, EXIT_REJECTED, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
 
 const HELP = `Usage: devicegate decide --rp ID [device] [claims] [options]
@@ -41,8 +43,13 @@ Options:
   --rp ID             relying party identifier (any of its identifiers)
   --explain           include the rule trace
   --issued            include the issued claims (issuance transform output)
-  --at TIME           decision time (ISO 8601; default now); a what-if: no SAML one-time-use check
-  --batch F.jsonl     one POST /v1/decisions body per line in, one decision JSON per line out
+  --at TIME           what-if: decide as of this RFC 3339 time (e.g. 2026-11-20T12:00:00Z); the answer
+                      says so ("simulation": { "at" } in --json, a "simulation:" line otherwise); no SAML
+                      one-time-use check
+  --batch F.jsonl     one POST /v1/decisions body per line in (a line may carry "simulate": true and
+                      "at"); one JSON object per line out, each with "line" (its input line number);
+                      a summary by decision and by error code on stderr; with --at, every line is
+                      decided as of that time
 ${DIRECTORY_HELP}
   --json              print the decision exactly as the HTTP API answers it
 
@@ -52,7 +59,8 @@ primarysid, groupsid, upn ...) the Issuer "AD AUTHORITY"; request, device and MF
 "Send LDAP Attributes as Claims" rule and many custom rules test Issuer == "AD AUTHORITY": give the user's
 claims with --claim-issuer "AD AUTHORITY" (or "issuer" in --claims F.json), or those rules do not fire.
 
-Exit codes: 0 a decision was made (permit, deny or mfa_required), 1 rejected input, 2 usage error.
+Exit codes: 0 a decision was made (permit, deny or mfa_required; --batch: for every line),
+1 rejected input (--batch: any line failed), 2 usage error.
 `;
 
 const OPTIONS = {
@@ -86,7 +94,7 @@ export async function openEngine(flags: EngineFlags, io: CliIO): Promise<Decisio
   const logger: Logger = { warn: say('warning'), error: say('error'), info: () => undefined };
   try {
     // Rule warnings (stores devicegate cannot serve) would be noise here: the decision carries its own reason and notes.
-    return await createDecisionEngine({ rulesDir: resolve(io.cwd, flags.rules ?? 'rules'), directory, cwd: io.cwd, logger, ownsDirectory: true, logRuleWarnings: false });
+    return await createDecisionEngine({ rulesDir: rulesDirFromFlag(flags.rules, io.cwd), directory, cwd: io.cwd, logger, ownsDirectory: true, logRuleWarnings: false });
   } catch (error) {
     await directory.close().catch(() => undefined);
     throw error;
@@ -132,7 +140,14 @@ export function claimsFromJson(value: unknown, where: string): Claim[] {
   return value.map((c, i) => claimFromJson(c, `${where}[${i}]`));
 }
 
-const BODY_KEYS = new Set(['relyingParty', 'device', 'claims', 'samlToken', 'explain', 'include']);
+const BODY_KEYS = new Set(['relyingParty', 'device', 'claims', 'samlToken', 'explain', 'include', 'simulate', 'at']);
+
+/** An RFC 3339 time (--at, "at"), or a RejectedInputError naming where. */
+export function atFromText(text: string, where: string): Date {
+  const at = parseRfc3339(text);
+  if (at === undefined) throw new RejectedInputError(`${where} must be an RFC 3339 date-time such as 2026-11-20T12:00:00Z, got "${text.slice(0, 64)}"`);
+  return at;
+}
 
 /** One POST /v1/decisions body -> a DecisionRequest (the batch input format). */
 export function requestFromBody(body: unknown, where: string): DecisionRequest {
@@ -142,6 +157,12 @@ export function requestFromBody(body: unknown, where: string): DecisionRequest {
   if (typeof o['relyingParty'] !== 'string' || o['relyingParty'] === '') throw new RejectedInputError(`${where}: "relyingParty" must be a non-empty string`);
   if (o['samlToken'] !== undefined && (typeof o['samlToken'] !== 'string' || o['samlToken'] === '')) throw new RejectedInputError(`${where}: "samlToken" must be a non-empty string`);
   if (o['explain'] !== undefined && typeof o['explain'] !== 'boolean') throw new RejectedInputError(`${where}: "explain" must be true or false`);
+  if (o['simulate'] !== undefined && typeof o['simulate'] !== 'boolean') throw new RejectedInputError(`${where}: "simulate" must be true or false`);
+  let at: Date | undefined;
+  if (o['at'] !== undefined || o['simulate'] === true) {
+    if (o['simulate'] !== true) throw new RejectedInputError(`${where}: "at" needs "simulate": true (a what-if decision at another time)`);
+    at = o['at'] === undefined ? new Date() : typeof o['at'] === 'string' ? atFromText(o['at'], `${where}: "at"`) : atFromText('', `${where}: "at"`);
+  }
   const include = o['include'];
   if (include !== undefined && (!Array.isArray(include) || include.some((x) => x !== 'issuedClaims'))) {
     throw new RejectedInputError(`${where}: "include" may only list "issuedClaims"`);
@@ -165,6 +186,7 @@ export function requestFromBody(body: unknown, where: string): DecisionRequest {
     ...(typeof o['samlToken'] === 'string' ? { samlToken: o['samlToken'] } : {}),
     ...(o['explain'] === true ? { explain: true } : {}),
     ...(Array.isArray(include) && include.length > 0 ? { includeIssuedClaims: true } : {}),
+    ...(at !== undefined ? { at } : {}),
   };
 }
 
@@ -178,6 +200,7 @@ async function readText(file: string, io: CliIO, flag: string): Promise<string> 
 
 function formatDecision(d: Decision): string {
   const lines = [
+    ...(d.simulation !== undefined ? [`simulation:      what-if as of ${d.simulation.at} (not an enforcement decision)`] : []),
     `decision:        ${d.decision}`,
     `relying party:   ${d.relyingParty.name} (${d.relyingParty.id})`,
     `device:          ${d.device.status}${d.device.id !== undefined ? ` ${d.device.id}` : ''}${d.device.displayName !== undefined ? ` "${d.device.displayName}"` : ''} (source ${d.device.source}${d.device.proof !== undefined ? `, proof ${d.device.proof}` : ''})`,
@@ -209,10 +232,25 @@ function isCoded(error: unknown): boolean {
   return error instanceof RejectedInputError || (error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && String((error as unknown as { code: string }).code).startsWith('DG_ERR_'));
 }
 
-async function runBatch(file: string, engine: DecisionEngineWithInternals, io: CliIO): Promise<number> {
+/** One line's outcome for the summary. */
+type Tally = Map<string, number>;
+
+function bump(tally: Tally, key: string): void {
+  tally.set(key, (tally.get(key) ?? 0) + 1);
+}
+
+function summaryOf(decisions: Tally, errors: Tally, lines: number): string {
+  const list = (tally: Tally): string => [...tally].map(([k, n]) => `${k} ${n}`).join(', ');
+  const failed = [...errors.values()].reduce((a, b) => a + b, 0);
+  return `devicegate decide --batch: ${lines} line${lines === 1 ? '' : 's'}: ${decisions.size > 0 ? list(decisions) : 'no decisions'}; ${failed === 0 ? 'no errors' : `${failed} failed (${list(errors)})`}\n`;
+}
+
+async function runBatch(file: string, engine: DecisionEngineWithInternals, io: CliIO, at: Date | undefined): Promise<number> {
   const lines = (await readText(file, io, '--batch')).split(/\r?\n/);
   const total = lines.filter((l) => l.trim() !== '').length;
   const progress = io.stderr.isTTY === true;
+  const decisions: Tally = new Map();
+  const errors: Tally = new Map();
   let lineNo = 0;
   let done = 0;
   let failed = 0;
@@ -227,11 +265,18 @@ async function runBatch(file: string, engine: DecisionEngineWithInternals, io: C
       } catch {
         throw new RejectedInputError(`line ${lineNo}: not valid JSON`);
       }
-      out = await engine.decide(requestFromBody(body, `line ${lineNo}`));
+      const request = requestFromBody(body, `line ${lineNo}`);
+      const when = request.at ?? at;
+      const decision = await engine.decide(when !== undefined ? { ...request, at: when } : request);
+      bump(decisions, decision.decision);
+      // "line" first: output lines match input lines even when blank lines were skipped.
+      out = { line: lineNo, ...(when !== undefined ? simulated(decision, when) : decision) };
     } catch (error) {
       if (!isCoded(error)) throw error;
       failed++;
-      out = { line: lineNo, error: errorObject(error) };
+      const e = errorObject(error);
+      bump(errors, e.code);
+      out = { line: lineNo, error: e };
     }
     io.stdout.write(`${JSON.stringify(out)}\n`);
     done++;
@@ -242,7 +287,8 @@ async function runBatch(file: string, engine: DecisionEngineWithInternals, io: C
     }
   }
   if (progress) io.stderr.write('\n');
-  return EXIT_OK;
+  io.stderr.write(summaryOf(decisions, errors, done));
+  return failed > 0 ? EXIT_REJECTED : EXIT_OK;
 }
 
 /**
@@ -271,7 +317,7 @@ export async function runDecide(argv: readonly string[], io: CliIO): Promise<num
   const { values } = parseCommandArgs(argv, OPTIONS);
   const deviceFlags = [values.cert, values.thumbprint, values['device-id']].filter((v) => v !== undefined);
   if (values.batch !== undefined) {
-    for (const flag of ['rp', 'cert', 'thumbprint', 'device-id', 'claim', 'claim-issuer', 'claims', 'saml', 'explain', 'issued', 'at'] as const) {
+    for (const flag of ['rp', 'cert', 'thumbprint', 'device-id', 'claim', 'claim-issuer', 'claims', 'saml', 'explain', 'issued'] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--batch takes its requests from the file; --${flag} cannot be combined with it`);
     }
   } else {
@@ -279,6 +325,11 @@ export async function runDecide(argv: readonly string[], io: CliIO): Promise<num
     if (deviceFlags.length > 1) throw new UsageError('give at most one of --cert, --thumbprint, --device-id');
   }
 
+  let at: Date | undefined;
+  if (values.at !== undefined) {
+    at = parseRfc3339(values.at);
+    if (at === undefined) throw new UsageError(`--at must be an RFC 3339 date-time such as 2026-11-20T12:00:00Z, got "${values.at}"`);
+  }
   let request: DecisionRequest | undefined;
   if (values.batch === undefined) {
     const device = await devicePresentationFromFlags(values, io.cwd);
@@ -296,11 +347,6 @@ export async function runDecide(argv: readonly string[], io: CliIO): Promise<num
     }
     claims.push(...claimsFromFlags(argv));
     const samlToken = values.saml !== undefined ? await readText(values.saml, io, '--saml') : undefined;
-    let at: Date | undefined;
-    if (values.at !== undefined) {
-      at = new Date(values.at);
-      if (Number.isNaN(at.getTime())) throw new UsageError(`--at must be an ISO 8601 time, got "${values.at}"`);
-    }
     request = {
       relyingParty: values.rp!,
       ...(device !== undefined ? { device } : {}),
@@ -319,8 +365,9 @@ export async function runDecide(argv: readonly string[], io: CliIO): Promise<num
     return reportLoadError(error, io, 'decide');
   }
   try {
-    if (values.batch !== undefined) return await runBatch(values.batch, engine, io);
-    const decision = await engine.decide(request!);
+    if (values.batch !== undefined) return await runBatch(values.batch, engine, io, at);
+    const made = await engine.decide(request!);
+    const decision = at !== undefined ? simulated(made, at) : made;
     io.stdout.write(values.json === true ? `${JSON.stringify(decision)}\n` : formatDecision(decision));
     return EXIT_OK;
   } finally {

@@ -28,10 +28,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       const previousRevision = engine.revision;
       try {
         const result = await engine.reload();
-        log.info({ reqId: request.id, revision: result.revision, previousRevision, changed: result.changed }, 'rules reloaded');
+        log.info({ reqId: request.id, caller: request.callerName, revision: result.revision, previousRevision, changed: result.changed }, 'rules reloaded');
         return { revision: result.revision, previousRevision, changed: result.changed };
       } catch (error) {
-        log.warn({ reqId: request.id, code: (error as { code?: unknown }).code }, 'rules reload rejected');
+        log.warn({ reqId: request.id, caller: request.callerName, code: (error as { code?: unknown }).code }, 'rules reload rejected');
         if (isClientError(error)) throw error;
         // Broken rules are the operator's input, not our crash: 422 with what the loader said.
         const wrapped = new ServerError(

@@ -1,13 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { failClosedReasonOf, type DecisionEngine, type DevicePresentation } from '../../policy/index.js';
+import { failClosedReasonOf, parseRfc3339, simulated, type DecisionEngine, type DevicePresentation } from '../../policy/index.js';
+import { ServerError } from '../errors.js';
 import { toClaims } from '../decision-input.js';
 import { BEARER_SECURITY, errorResponses } from '../schemas/common-schemas.js';
 import { DecisionRequestBody, DecisionResponse } from '../schemas/decision-schemas.js';
 import type { ReadinessCache } from '../readiness-cache.js';
 import type { ServerMetrics } from '../server-metrics.js';
 import type { WorkGate } from '../work-gate.js';
+import type { AuditLog } from '../audit-log.js';
 
 export interface RouteOptions {
   readonly engine: DecisionEngine;
@@ -18,9 +20,13 @@ export interface RouteOptions {
   readonly gate: WorkGate;
   /** /readyz's state, refreshed off the request path. */
   readonly readiness: ReadinessCache;
+  /** One JSON line per decision, when configured. */
+  readonly audit?: AuditLog;
+  /** The AuthZEN PDP identifier (configured, or derived from the listen address); never from request headers. */
+  readonly policyDecisionPoint?: () => string;
 }
 
-export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, metrics, gate }) => {
+export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, metrics, gate, audit }) => {
   app.post(
     '/v1/decisions',
     {
@@ -33,13 +39,21 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
         response: { 200: DecisionResponse, ...errorResponses(400, 401, 403, 404, 413, 415, 429, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const body = request.body;
+      const requestId = request.headers['x-request-id'];
+      if (requestId !== undefined) reply.header('x-request-id', requestId);
       const startedAt = performance.now();
+      let at: Date | undefined;
+      if (body.at !== undefined || body.simulate === true) {
+        if (body.simulate !== true) throw new ServerError('DG_ERR_SERVER_INVALID_REQUEST', '"at" needs "simulate": true (a what-if decision at another time)', 'at');
+        at = body.at !== undefined ? parseRfc3339(body.at) : new Date();
+        if (at === undefined) throw new ServerError('DG_ERR_SERVER_INVALID_REQUEST', '"at" must be an RFC 3339 date-time such as 2026-11-20T12:00:00Z', 'at');
+      }
       gate.enter();
-      let decision;
+      let made;
       try {
-        decision = await engine.decide({
+        made = await engine.decide({
           relyingParty: body.relyingParty,
           // The schema admits exactly one of certificate/thumbprint/deviceId: already a presentation.
           device: body.device as DevicePresentation | undefined,
@@ -47,11 +61,14 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
           samlToken: body.samlToken,
           explain: body.explain === true,
           includeIssuedClaims: body.include !== undefined && body.include.length > 0,
+          ...(at !== undefined ? { at } : {}),
         });
       } finally {
         gate.leave();
       }
-      metrics.observeDecision(decision.decision, startedAt, failClosedReasonOf(decision));
+      const decision = at !== undefined ? simulated(made, at) : made;
+      metrics.observeDecision(decision.decision, startedAt, decision.relyingParty.id, failClosedReasonOf(decision));
+      audit?.record(decision, { requestId: request.id, caller: request.callerName, startedAt, now: performance.now() });
       // Readonly arrays in the engine's types; the serializer only reads them.
       return decision as never;
     },

@@ -1,9 +1,10 @@
 import { Type } from 'typebox';
 import { ClaimsInput, DecisionDevice, DecisionResult, DeviceInput, ErrorResponse, StringEnum } from './common-schemas.js';
 
-// AuthZEN 1.0 makes `properties` and `context` open attribute bags: a PEP may send attributes this PDP
-// does not use (time, IP, department ...). Those are accepted and ignored; the ones we use are validated.
-// Everything else stays strict (unknown top-level fields are 400s).
+// AuthZEN 1.0: a PDP ignores fields it does not know (the API may be augmented with new parameters), and
+// `properties` and `context` are open attribute bags (time, IP, department ...). Unknown fields are
+// accepted and ignored everywhere in the AuthZEN shapes; the fields we use are validated. Our own
+// nested inputs (context.device, claims) stay strict: a misspelt device key must not read as "no device".
 const OPEN_BAG = { additionalProperties: true } as const;
 
 const Subject = Type.Object(
@@ -12,7 +13,7 @@ const Subject = Type.Object(
     id: Type.String({ minLength: 1, maxLength: 1024, description: 'the user (UPN); added as a upn claim unless claims carry one' }),
     properties: Type.Optional(Type.Object({ claims: Type.Optional(ClaimsInput) }, OPEN_BAG)),
   },
-  { additionalProperties: false },
+  OPEN_BAG,
 );
 
 const Resource = Type.Object(
@@ -21,7 +22,7 @@ const Resource = Type.Object(
     id: Type.String({ minLength: 1, maxLength: 2048, description: 'any identifier of the relying party' }),
     properties: Type.Optional(Type.Object({}, OPEN_BAG)),
   },
-  { additionalProperties: false },
+  OPEN_BAG,
 );
 
 const Action = Type.Object(
@@ -29,7 +30,7 @@ const Action = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 64, description: 'only "access" is evaluated' }),
     properties: Type.Optional(Type.Object({}, OPEN_BAG)),
   },
-  { additionalProperties: false },
+  OPEN_BAG,
 );
 
 const Context = Type.Object(
@@ -40,15 +41,7 @@ const Context = Type.Object(
   OPEN_BAG,
 );
 
-export const EvaluationRequestBody = Type.Object(
-  { subject: Subject, resource: Resource, action: Action, context: Type.Optional(Context) },
-  { additionalProperties: false },
-);
-
-const EvaluationItem = Type.Object(
-  { subject: Type.Optional(Subject), resource: Type.Optional(Resource), action: Type.Optional(Action), context: Type.Optional(Context) },
-  { additionalProperties: false },
-);
+export const EvaluationRequestBody = Type.Object({ subject: Subject, resource: Resource, action: Action, context: Type.Optional(Context) }, OPEN_BAG);
 
 export const EvaluationsRequestBody = Type.Object(
   {
@@ -56,17 +49,20 @@ export const EvaluationsRequestBody = Type.Object(
     resource: Type.Optional(Resource),
     action: Type.Optional(Action),
     context: Type.Optional(Context),
-    evaluations: Type.Optional(Type.Array(EvaluationItem, { maxItems: 100 })),
+    // Items are checked one by one (a bad item is that item's `decision: false`, not a 400 for the batch).
+    evaluations: Type.Optional(
+      Type.Array(Type.Unknown({ description: 'an evaluation { subject?, resource?, action?, context? }; missing keys default to the top-level ones' }), { maxItems: 100 }),
+    ),
     options: Type.Optional(
       Type.Object(
         {
           evaluations_semantic: Type.Optional(StringEnum(['execute_all', 'deny_on_first_deny', 'permit_on_first_permit'])),
         },
-        { additionalProperties: false },
+        OPEN_BAG,
       ),
     ),
   },
-  { additionalProperties: false },
+  OPEN_BAG,
 );
 
 export const EvaluationResponse = Type.Object({

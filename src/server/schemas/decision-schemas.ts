@@ -9,6 +9,8 @@ export const DecisionRequestBody = Type.Object(
     samlToken: Type.Optional(Type.String({ maxLength: 60000, description: 'base64 SAML 2.0 assertion or response from AD FS; verified against farm.json samlTrustedSigners (bound to their issuers), one use per assertion; its claims are the user\'s claims (not combinable with "claims")' })),
     explain: Type.Optional(Type.Boolean({ description: 'include the rule trace' })),
     include: Type.Optional(Type.Array(StringEnum(['issuedClaims']), { maxItems: 1, uniqueItems: true })),
+    simulate: Type.Optional(Type.Boolean({ description: 'a what-if decision: the answer carries "simulation" and is never an enforcement decision; needed for "at"' })),
+    at: Type.Optional(Type.String({ maxLength: 64, description: 'with "simulate": true, decide as of this RFC 3339 date-time (certificate validity, staleness, SAML token times)' })),
   },
   { additionalProperties: false },
 );
@@ -22,6 +24,8 @@ export const TraceEntry = Type.Object({
 });
 
 export const DecisionResponse = Type.Object({
+  /** Present only on what-if answers (simulate + at): never an enforcement decision. */
+  simulation: Type.Optional(Type.Object({ at: Type.String({ description: 'the time the what-if decision was made as of' }) })),
   decision: DecisionResult,
   relyingParty: Type.Object({ id: Type.String(), name: Type.String() }),
   device: DecisionDevice,
