@@ -45,11 +45,16 @@ async function stop(target: Target): Promise<void> {
   await exited;
 }
 
-function pickRequest(): { relyingParty: string; device?: { thumbprint: string } } {
+/** BENCH_PRESENTATION: thumbprint (default) or certificate (the known device's PEM, as AD FS would pass it). */
+const presentation = process.env.BENCH_PRESENTATION === 'certificate' ? 'certificate' : 'thumbprint';
+
+function pickRequest(): { relyingParty: string; device?: { thumbprint: string } | { certificate: string } } {
   const manifest = JSON.parse(readFileSync(join(root, 'fixtures/devices.json'), 'utf8')) as unknown;
-  const devices = (Array.isArray(manifest) ? manifest : (manifest as { devices: unknown[] }).devices) as { thumbprint?: string; expectedStatus?: string }[];
-  const known = devices.find((d) => d.expectedStatus === 'known' && typeof d.thumbprint === 'string');
-  return { relyingParty: 'placeholder', ...(known?.thumbprint ? { device: { thumbprint: known.thumbprint } } : {}) };
+  const devices = (Array.isArray(manifest) ? manifest : (manifest as { devices: unknown[] }).devices) as { thumbprint?: string; certificate?: string; expectedStatus?: string }[];
+  const known = devices.find((d) => d.expectedStatus === 'known' && typeof d.thumbprint === 'string' && typeof d.certificate === 'string');
+  if (!known) return { relyingParty: 'placeholder' };
+  const device = presentation === 'certificate' ? { certificate: readFileSync(join(root, known.certificate!), 'utf8') } : { thumbprint: known.thumbprint! };
+  return { relyingParty: 'placeholder', device };
 }
 
 async function post(port: number, path: string, body: unknown): Promise<{ status: number; text: string }> {
@@ -140,7 +145,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     node: process.version,
     settings: { connections, durationSeconds: duration, sliceSeconds: slice, warmupSeconds, rounds, directory: directoryUrl.startsWith('ldif:') ? 'ldif' : 'ldap' },
-    request: { relyingParty: request.relyingParty, device: request.device ? 'thumbprint' : 'none', replyBytes: warm.text.length },
+    request: { relyingParty: request.relyingParty, device: request.device ? presentation : 'none', replyBytes: warm.text.length },
     bare: { requestsPerSecond: mean((r) => r.bare.requestsPerSecond), latencyP50Ms: mean((r) => r.bare.latencyP50Ms), latencyP99Ms: mean((r) => r.bare.latencyP99Ms) },
     cachedDecision: {
       requestsPerSecond: mean((r) => r.decision.requestsPerSecond),
@@ -167,7 +172,7 @@ async function main(): Promise<void> {
   const decisionCpu = cpu((r) => r.decision.cpuMicrosPerRequest);
   if (bareCpu !== undefined && decisionCpu !== undefined) summary.cpuRatio = bareCpu / decisionCpu;
   mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(join(root, 'bench/results/http.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(join(root, `bench/results/${process.env.BENCH_RESULT_NAME ?? 'http'}.json`), `${JSON.stringify(summary, null, 2)}\n`);
   const row = (name: string, m: { requestsPerSecond: number; latencyP50Ms: number; latencyP99Ms: number }): string =>
     `${name.padEnd(24)} ${m.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${m.latencyP50Ms.toFixed(2)} ms   p99 ${m.latencyP99Ms.toFixed(2)} ms`;
   process.stdout.write(`${row('bare fastify route', summary.bare)}\n${row('cached POST /v1/decisions', summary.cachedDecision)}\n`);

@@ -13,6 +13,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   'rules eval': async () => (await import('./commands/rules-eval.js')).rulesEvalCommand,
   'rules fmt': async () => (await import('./commands/rules-fmt.js')).rulesFmtCommand,
   import: async () => (await import('./commands/import.js')).importCommand,
+  loadtest: async () => (await import('./commands/loadtest.js')).loadtestCommand,
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
@@ -24,6 +25,7 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   'rules eval': 'run one rule set over an input claim set',
   'rules fmt': 'rewrite rule files in canonical form',
   import: 'import a Get-AdfsRelyingPartyTrust | ConvertTo-Json export into the rules/ layout',
+  loadtest: 'load-test a devicegate deployment (http) or the domain controllers (ldap)',
 };
 
 export const TOP_HELP = `devicegate: device-based conditional access decisions for AD FS relying parties
