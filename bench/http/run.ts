@@ -81,7 +81,41 @@ function cpuMicros(pid: number | undefined): number | undefined {
   }
 }
 
+/** BENCH_CLIENT=wrk: Debian's wrk (C, one thread) instead of autocannon, which can be slower than the server. */
+const client = process.env.BENCH_CLIENT === 'wrk' ? 'wrk' : 'autocannon';
+
+async function loadWrk(port: number, body: string, seconds: number, pid?: number): Promise<Measured> {
+  const dir = mkdtempSync(join(tmpdir(), 'dg-wrk-'));
+  const script = join(dir, 'post.lua');
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["content-type"] = "application/json"\nwrk.headers["authorization"] = "Bearer ${token}"\n` +
+      'done = function(summary, latency, requests)\n  io.write(string.format("JSON {\\"requests\\":%d,\\"non2xx\\":%d,\\"errors\\":%d,\\"p50\\":%f,\\"p99\\":%f}\\n", summary.requests, summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, latency:percentile(50) / 1000, latency:percentile(99) / 1000))\nend\n',
+  );
+  const cpuBefore = cpuMicros(pid);
+  const output = await new Promise<string>((ok, fail) => {
+    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, `http://127.0.0.1:${port}/v1/decisions`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('error', fail);
+    child.once('exit', (code) => (code === 0 ? ok(out) : fail(new Error(`wrk exited ${String(code)}`))));
+  });
+  const cpuAfter = cpuMicros(pid);
+  const line = output.split('\n').find((l) => l.startsWith('JSON '));
+  if (!line) throw new Error(`wrk printed no summary: ${output}`);
+  const r = JSON.parse(line.slice(5)) as { requests: number; non2xx: number; errors: number; p50: number; p99: number };
+  return {
+    requestsPerSecond: r.requests / seconds,
+    latencyP50Ms: r.p50,
+    latencyP99Ms: r.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    ...(cpuBefore !== undefined && cpuAfter !== undefined && r.requests > 0 ? { cpuMicrosPerRequest: (cpuAfter - cpuBefore) / r.requests } : {}),
+  };
+}
+
 async function load(port: number, body: string, seconds = duration, pid?: number): Promise<Measured> {
+  if (client === 'wrk') return loadWrk(port, body, seconds, pid);
   const cpuBefore = cpuMicros(pid);
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/v1/decisions`,
@@ -144,7 +178,7 @@ async function main(): Promise<void> {
     benchmark: 'http',
     date: new Date().toISOString(),
     node: process.version,
-    settings: { connections, durationSeconds: duration, sliceSeconds: slice, warmupSeconds, rounds, directory: directoryUrl.startsWith('ldif:') ? 'ldif' : 'ldap' },
+    settings: { client, connections, durationSeconds: duration, sliceSeconds: slice, warmupSeconds, rounds, directory: directoryUrl.startsWith('ldif:') ? 'ldif' : 'ldap' },
     request: { relyingParty: request.relyingParty, device: request.device ? presentation : 'none', replyBytes: warm.text.length },
     bare: { requestsPerSecond: mean((r) => r.bare.requestsPerSecond), latencyP50Ms: mean((r) => r.bare.latencyP50Ms), latencyP99Ms: mean((r) => r.bare.latencyP99Ms) },
     cachedDecision: {
