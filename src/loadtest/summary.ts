@@ -47,7 +47,8 @@ const ms = (micros: number): number => Number((micros / 1000).toFixed(3));
 
 export function summarize(result: LoadResult, settings: LoadtestSettings, date = new Date()): LoadtestSummary {
   const h = result.histogram;
-  const at = (p: number): number => (h.totalCount > 0 ? ms(h.getValueAtPercentile(p)) : 0);
+  // HdrHistogram answers a bucket's highest equivalent value, which can pass the largest value recorded.
+  const at = (p: number): number => (h.totalCount > 0 ? ms(Math.min(h.getValueAtPercentile(p), h.maxValue)) : 0);
   const errorCount = Object.values(result.errors).reduce((a, b) => a + b, 0);
   const { target, targetKind, mode, ...rest } = settings;
   return {
