@@ -81,14 +81,30 @@ const latest = {
   scenarios,
 };
 await mkdir(`${ROOT}bench/results`, { recursive: true });
-if (!only) await writeFile(`${ROOT}bench/results/latest.json`, `${JSON.stringify(latest, null, 2)}\n`);
-else await writeFile(`${ROOT}bench/results/latest-only.json`, `${JSON.stringify(latest, null, 2)}\n`);
+// --only: the named scenarios replace theirs in an existing latest.json (each scenario keeps its date).
+for (const s of scenarios) s.date = started.toISOString();
+let written: typeof latest = latest;
+if (only) {
+  try {
+    const previous = JSON.parse(await readFile(`${ROOT}bench/results/latest.json`, 'utf8')) as typeof latest;
+    const names = new Set(scenarios.map((s) => s.name));
+    written = {
+      ...previous,
+      machine: latest.machine,
+      table: [...previous.table.filter((r) => !names.has(r.scenario)), ...table],
+      scenarios: [...previous.scenarios.filter((s) => !names.has(s.name)), ...scenarios],
+    };
+  } catch {
+    written = latest;
+  }
+}
+await writeFile(`${ROOT}bench/results/latest.json`, `${JSON.stringify(written, null, 2)}\n`);
 
 const cell = (v: number | string): string => (typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en') : v.toFixed(3)) : v);
 process.stdout.write(`\n${started.toISOString()}  ${cpu.length} x ${cpu[0]?.model ?? '?'}  node ${process.version}  load ${load.start.join(' ')} -> ${load.end.join(' ')}${quick ? '  (--quick)' : ''}\n`);
 process.stdout.write(`| scenario | figure | value | baseline | ratio | bar |\n| --- | --- | ---: | ---: | ---: | --- |\n`);
 for (const row of table) process.stdout.write(`| ${row.scenario} | ${row.figure} | ${cell(row.value)} | ${cell(row.baseline)} | ${cell(row.ratio)} | ${row.bar ?? ''} |\n`);
-process.stdout.write(`(${latest.seconds} s; written to bench/results/${only ? 'latest-only' : 'latest'}.json)\n`);
+process.stdout.write(`(${latest.seconds} s; written to bench/results/latest.json${only ? ', merged with the scenarios it had' : ''})\n`);
 const failed = scenarios.flatMap((s) => ((s.steps as { exitCode: number; script: string }[] | undefined) ?? []).filter((x) => x.exitCode !== 0).map((x) => x.script));
 if (failed.length > 0) {
   process.stderr.write(`bench: failed steps: ${failed.join(', ')}\n`);
