@@ -46,8 +46,8 @@ function http(result: Record<string, unknown> | undefined, label: string): Headl
 }
 
 const HOT_ENV = { BENCH_DURATION: '10', BENCH_ROUNDS: '5', BENCH_WARMUP: '3' };
-const HOT_QUICK = { BENCH_DURATION: '4', BENCH_ROUNDS: '2', BENCH_WARMUP: '1' };
-const LDAP_QUICK = { BENCH_ROUNDS: '4', BENCH_SECONDS: '0.6', BENCH_DEVICES: '1000' };
+const HOT_QUICK = { BENCH_DURATION: '3', BENCH_ROUNDS: '2', BENCH_WARMUP: '1' };
+const LDAP_QUICK = { BENCH_ROUNDS: '4', BENCH_SECONDS: '0.5', BENCH_DEVICES: '1000' };
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -98,7 +98,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'mixed',
     means: 'Zipf(1) over 100k devices in slapd at a fixed offered rate, driven by `devicegate loadtest` (open loop): cache hit ratio and p99, vs the same rate on one cached device',
-    steps: [{ script: 'mixed/run.ts', quickEnv: { BENCH_DEVICES: '10000', BENCH_SECONDS: '4', BENCH_RATE: '400' }, result: 'mixed' }],
+    steps: [{ script: 'mixed/run.ts', quickEnv: { BENCH_DEVICES: '5000', BENCH_SECONDS: '3', BENCH_RATE: '400' }, result: 'mixed' }],
     headline: (r) =>
       r.mixed
         ? [
