@@ -3,7 +3,7 @@ import { formatTable } from './summary.js';
 
 const W = 760;
 const H = 280;
-const PAD = { left: 60, right: 20, top: 20, bottom: 40 };
+const PAD = { left: 60, right: 40, top: 20, bottom: 40 };
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
