@@ -98,7 +98,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'mixed',
     means: 'Zipf(1) over 100k devices in slapd at a fixed offered rate, driven by `devicegate loadtest` (open loop): cache hit ratio and p99, vs the same rate on one cached device',
-    steps: [{ script: 'mixed/run.ts', quickEnv: { BENCH_DEVICES: '5000', BENCH_SECONDS: '3', BENCH_RATE: '400' }, result: 'mixed' }],
+    steps: [{ script: 'mixed/run.ts', env: { BENCH_DEVICES: '100000' }, quickEnv: { BENCH_DEVICES: '5000', BENCH_SECONDS: '3', BENCH_RATE: '400' }, result: 'mixed' }],
     headline: (r) =>
       r.mixed
         ? [
