@@ -168,16 +168,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
 async function openLoop(rate: number, start: number, end: number, maxInFlight: number, now: () => number, send: (due: number) => Promise<void>): Promise<void> {
   const gap = 1000 / rate;
-  const pending = new Set<Promise<void>>();
   const queue: number[] = [];
+  let inFlight = 0;
   let k = 0;
+  let scheduling = true;
+  let drained: () => void = () => undefined;
+  const allDone = new Promise<void>((resolve) => (drained = resolve));
   const launch = (due: number): void => {
-    const p = send(due).finally(() => {
-      pending.delete(p);
+    inFlight++;
+    void send(due).finally(() => {
+      inFlight--;
       const waiting = queue.shift();
       if (waiting !== undefined) launch(waiting);
+      else if (inFlight === 0 && !scheduling) drained();
     });
-    pending.add(p);
   };
   await new Promise<void>((done) => {
     const tick = (): void => {
@@ -185,7 +189,7 @@ async function openLoop(rate: number, start: number, end: number, maxInFlight: n
       while (start + k * gap <= t && start + k * gap < end) {
         const due = start + k * gap;
         k++;
-        if (pending.size < maxInFlight) launch(due);
+        if (inFlight < maxInFlight) launch(due);
         else queue.push(due);
       }
       const nextDue = start + k * gap;
@@ -198,7 +202,9 @@ async function openLoop(rate: number, start: number, end: number, maxInFlight: n
     };
     tick();
   });
-  while (pending.size > 0 || queue.length > 0) await Promise.race(pending);
+  scheduling = false;
+  if (inFlight === 0 && queue.length === 0) return;
+  await allDone;
 }
 
 async function closedLoop(connections: number, end: number, now: () => number, send: (due: number) => Promise<void>): Promise<void> {
