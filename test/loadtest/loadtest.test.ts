@@ -74,8 +74,9 @@ t.test('http target: the report agrees with the server /metrics counters', async
   // Closed loop, certificates only, with a warm-up: the server counted warm-up and measured requests.
   const mid = counters((await app.inject({ method: 'GET', url: '/metrics' })).body);
   const closed = await runCapture(['loadtest', '--target', address, '--token', DECIDE_TOKEN, '--devices', 'fixtures/devices.json', '--connections', '4', '--duration', '1',
-    '--warmup', '0.5', '--presentation', 'certificate', '--rp', 'https://payroll.contoso.com/', '--json']);
+    '--warmup', '0.5', '--presentation', 'certificate', '--rp', 'https://payroll.contoso.com/', '--json'], { tty: true });
   t.equal(closed.code, 0, closed.err);
+  t.match(closed.err, /(warmup|measure) \d+s +\d+ req\/s +p99 [\d.]+ ms +errors \d+/, 'live progress on a TTY (stderr)');
   const c = JSON.parse(closed.out) as Report;
   checkShape(t, c, c.decisions!.permit + c.decisions!.deny + c.decisions!.mfa_required);
   const end = counters((await app.inject({ method: 'GET', url: '/metrics' })).body);
