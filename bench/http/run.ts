@@ -141,6 +141,7 @@ async function main(): Promise<void> {
   const request = pickRequest();
   const devicegate = await startTarget('devicegate');
   const rps = await fetch(`http://127.0.0.1:${devicegate.port}/v1/relying-parties`, { headers: { authorization: `Bearer ${token}` } });
+  if (rps.status !== 200) throw new Error(`GET /v1/relying-parties answered ${rps.status}: ${await rps.text()}`);
   const parties = (await rps.json()) as { relyingParties: { id: string }[] };
   request.relyingParty = process.env.BENCH_RP ?? parties.relyingParties[0]?.id ?? 'none';
   const body = JSON.stringify(request);

@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   } else {
     const directory = await openDirectory({ url: directoryUrl! });
     const engine = await createDecisionEngine({ rulesDir: resolve(rulesDir!), directory });
-    app = await buildServer({ engine, logLevel: 'warn', auth: { tokens: parseApiTokens(process.env.DEVICEGATE_API_TOKENS) } });
+    // No back-pressure shedding: on a loaded machine a start-up stall would turn the benchmark into 503s.
+    app = await buildServer({ engine, logLevel: 'warn', auth: { tokens: parseApiTokens(process.env.DEVICEGATE_API_TOKENS) }, limits: { maxEventLoopDelayMs: 0 } });
   }
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   process.stdout.write(`${JSON.stringify({ port: Number(new URL(address).port) })}\n`);
