@@ -25,12 +25,16 @@ const token = generateToken();
 
 interface Target { child: ChildProcess; port: number }
 
+/** Every target started, so a failure before the measuring loop's own cleanup still stops them. */
+const children: ChildProcess[] = [];
+
 async function startTarget(mode: 'bare' | 'devicegate', replyFile = ''): Promise<Target> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/http/target.ts'), mode, rulesDir, directoryUrl, replyFile], {
     cwd: root,
     env: { ...process.env, DEVICEGATE_API_TOKENS: tokenHashEntry(token, 'admin') },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  children.push(child);
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((ok, fail) => {
     lines.once('line', (line) => ok((JSON.parse(line) as { port: number }).port));
@@ -223,4 +227,5 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   process.stderr.write(`bench/http: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
 });
