@@ -23,10 +23,20 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
+/** A step that hangs is stopped (SIGTERM) after this long and counted as failed. */
+const STEP_TIMEOUT_MS = (quick ? 300 : 1800) * 1000;
+
 function runStep(script: string, env: Record<string, string>): Promise<number> {
   return new Promise((ok) => {
     const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}bench/${script}`], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'inherit' });
-    child.once('exit', (code) => ok(code ?? 1));
+    const timer = setTimeout(() => {
+      process.stderr.write(`bench: ${script} still running after ${STEP_TIMEOUT_MS / 1000} s: stopping it\n`);
+      child.kill('SIGTERM');
+    }, STEP_TIMEOUT_MS);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      ok(code ?? 1);
+    });
   });
 }
 
