@@ -18,16 +18,14 @@ export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const SERVICE = { dn: 'CN=svc-devicelookup,CN=Users,DC=contoso,DC=com', password: 'Passw0rd-for-tests!' };
 const DEVICES_DN = 'CN=RegisteredDevices,DC=contoso,DC=com';
 
-/** N enabled, managed devices (half compliant), each with its own thumbprint. */
-function generate(n: number): { records: LdifRecord[]; thumbprints: string[] } {
-  const records: LdifRecord[] = [];
-  const thumbprints: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const id = randomUUID();
-    const tp = createHash('sha1').update(`bench-${i}`).digest('hex').toUpperCase();
-    const pk = createHash('sha256').update(`bench-pk-${i}`).digest('base64');
-    thumbprints.push(tp);
-    records.push({
+/** The i-th generated device: enabled, managed (every other one compliant), its own thumbprint. */
+export function deviceEntry(i: number): { record: LdifRecord; thumbprint: string } {
+  const id = randomUUID();
+  const tp = createHash('sha1').update(`bench-${i}`).digest('hex').toUpperCase();
+  const pk = createHash('sha256').update(`bench-pk-${i}`).digest('base64');
+  return {
+    thumbprint: tp,
+    record: {
       dn: `CN=${id},${DEVICES_DN}`,
       attributes: new Map<string, RawValue[]>([
         ['objectClass', ['top', 'msDS-Device']], ['cn', [id]], ['displayName', [`BENCH-${i}`]],
@@ -37,7 +35,18 @@ function generate(n: number): { records: LdifRecord[]; thumbprints: string[] } {
         ['msDS-RegisteredOwner', [Buffer.from('AQUAAAAAAAUVAAAAfqHBjc803Z/DzvQZUQQAAA==', 'base64')]],
         ['msDS-ApproximateLastLogonTimeStamp', ['134380818000000000']],
       ]),
-    });
+    },
+  };
+}
+
+/** N generated devices (deviceEntry 0..N-1). */
+export function generate(n: number): { records: LdifRecord[]; thumbprints: string[] } {
+  const records: LdifRecord[] = [];
+  const thumbprints: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const { record, thumbprint } = deviceEntry(i);
+    records.push(record);
+    thumbprints.push(thumbprint);
   }
   return { records, thumbprints };
 }

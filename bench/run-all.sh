@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
-# Runs every benchmark in one go; each prints its table and writes bench/results/<name>.json.
-# Ratios are against a baseline measured in the same run (the machines are shared and noisy).
+# The benchmark suite (bench/run.ts): `npm run bench -- [--quick] [--only NAME[,NAME...]]`.
+# Each scenario runs in its own processes; every figure is a ratio to a baseline measured in the same
+# run; the results go to bench/results/latest.json. Scenarios are listed in bench/scenarios.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/results
-for b in language lookup http decision adfs-store attack; do
-  if [ -f "bench/$b/run.ts" ]; then
-    echo "== bench/$b"
-    npx tsx "bench/$b/run.ts"
-  fi
-done
+exec npx tsx bench/run.ts "$@"

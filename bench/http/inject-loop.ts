@@ -2,7 +2,7 @@
  * In-process per-request cost of the cached decision route vs a bare route with the same reply, via
  * Fastify inject() (no sockets, so the difference is our server layer + engine, not the kernel).
  * For profilers: `node --cpu-prof --import tsx bench/http/inject-loop.ts` (LOOP_ONLY=devicegate).
- * Env: LOOP_N (20000 per round), LOOP_ROUNDS (6). Prints CPU µs per request; not the quality-bar benchmark.
+ * Env: LOOP_N (20000 per round), LOOP_ROUNDS (6), LOOP_PRESENTATION (thumbprint | certificate). Prints CPU µs per request; not the quality-bar benchmark.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,11 +15,13 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const N = Number(process.env.LOOP_N ?? 20_000);
 const ROUNDS = Number(process.env.LOOP_ROUNDS ?? 6);
 const only = process.env.LOOP_ONLY;
-const manifest = JSON.parse(readFileSync(join(ROOT, 'fixtures/devices.json'), 'utf8')) as { devices: { expectedStatus: string; thumbprint: string }[] };
+const manifest = JSON.parse(readFileSync(join(ROOT, 'fixtures/devices.json'), 'utf8')) as { devices: { expectedStatus: string; thumbprint: string; certificate: string }[] };
 const known = manifest.devices.find((d) => d.expectedStatus === 'known')!;
+// LOOP_PRESENTATION=certificate: the known device's PEM instead of its thumbprint.
+const device = process.env.LOOP_PRESENTATION === 'certificate' ? { certificate: readFileSync(join(ROOT, known.certificate), 'utf8') } : { thumbprint: known.thumbprint };
 const token = generateToken();
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-const payload = JSON.stringify({ relyingParty: process.env.LOOP_RP ?? 'https://claims.contoso.com/', device: { thumbprint: known.thumbprint } });
+const payload = JSON.stringify({ relyingParty: process.env.LOOP_RP ?? 'https://claims.contoso.com/', device });
 
 const directory = await openLdifDirectory(join(ROOT, 'fixtures/contoso.ldif'));
 const engine = await createDecisionEngine({ rulesDir: join(ROOT, 'rules'), directory });

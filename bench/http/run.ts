@@ -25,12 +25,16 @@ const token = generateToken();
 
 interface Target { child: ChildProcess; port: number }
 
+/** Every target started, so a failure before the measuring loop's own cleanup still stops them. */
+const children: ChildProcess[] = [];
+
 async function startTarget(mode: 'bare' | 'devicegate', replyFile = ''): Promise<Target> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/http/target.ts'), mode, rulesDir, directoryUrl, replyFile], {
     cwd: root,
     env: { ...process.env, DEVICEGATE_API_TOKENS: tokenHashEntry(token, 'admin') },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  children.push(child);
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((ok, fail) => {
     lines.once('line', (line) => ok((JSON.parse(line) as { port: number }).port));
@@ -45,11 +49,16 @@ async function stop(target: Target): Promise<void> {
   await exited;
 }
 
-function pickRequest(): { relyingParty: string; device?: { thumbprint: string } } {
+/** BENCH_PRESENTATION: thumbprint (default) or certificate (the known device's PEM, as AD FS would pass it). */
+const presentation = process.env.BENCH_PRESENTATION === 'certificate' ? 'certificate' : 'thumbprint';
+
+function pickRequest(): { relyingParty: string; device?: { thumbprint: string } | { certificate: string } } {
   const manifest = JSON.parse(readFileSync(join(root, 'fixtures/devices.json'), 'utf8')) as unknown;
-  const devices = (Array.isArray(manifest) ? manifest : (manifest as { devices: unknown[] }).devices) as { thumbprint?: string; expectedStatus?: string }[];
-  const known = devices.find((d) => d.expectedStatus === 'known' && typeof d.thumbprint === 'string');
-  return { relyingParty: 'placeholder', ...(known?.thumbprint ? { device: { thumbprint: known.thumbprint } } : {}) };
+  const devices = (Array.isArray(manifest) ? manifest : (manifest as { devices: unknown[] }).devices) as { thumbprint?: string; certificate?: string; expectedStatus?: string }[];
+  const known = devices.find((d) => d.expectedStatus === 'known' && typeof d.thumbprint === 'string' && typeof d.certificate === 'string');
+  if (!known) return { relyingParty: 'placeholder' };
+  const device = presentation === 'certificate' ? { certificate: readFileSync(join(root, known.certificate!), 'utf8') } : { thumbprint: known.thumbprint! };
+  return { relyingParty: 'placeholder', device };
 }
 
 async function post(port: number, path: string, body: unknown): Promise<{ status: number; text: string }> {
@@ -76,7 +85,41 @@ function cpuMicros(pid: number | undefined): number | undefined {
   }
 }
 
+/** BENCH_CLIENT=wrk: Debian's wrk (C, one thread) instead of autocannon, which can be slower than the server. */
+const client = process.env.BENCH_CLIENT === 'wrk' ? 'wrk' : 'autocannon';
+
+async function loadWrk(port: number, body: string, seconds: number, pid?: number): Promise<Measured> {
+  const dir = mkdtempSync(join(tmpdir(), 'dg-wrk-'));
+  const script = join(dir, 'post.lua');
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["content-type"] = "application/json"\nwrk.headers["authorization"] = "Bearer ${token}"\n` +
+      'done = function(summary, latency, requests)\n  io.write(string.format("JSON {\\"requests\\":%d,\\"non2xx\\":%d,\\"errors\\":%d,\\"p50\\":%f,\\"p99\\":%f}\\n", summary.requests, summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, latency:percentile(50) / 1000, latency:percentile(99) / 1000))\nend\n',
+  );
+  const cpuBefore = cpuMicros(pid);
+  const output = await new Promise<string>((ok, fail) => {
+    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, `http://127.0.0.1:${port}/v1/decisions`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('error', fail);
+    child.once('exit', (code) => (code === 0 ? ok(out) : fail(new Error(`wrk exited ${String(code)}`))));
+  });
+  const cpuAfter = cpuMicros(pid);
+  const line = output.split('\n').find((l) => l.startsWith('JSON '));
+  if (!line) throw new Error(`wrk printed no summary: ${output}`);
+  const r = JSON.parse(line.slice(5)) as { requests: number; non2xx: number; errors: number; p50: number; p99: number };
+  return {
+    requestsPerSecond: r.requests / seconds,
+    latencyP50Ms: r.p50,
+    latencyP99Ms: r.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    ...(cpuBefore !== undefined && cpuAfter !== undefined && r.requests > 0 ? { cpuMicrosPerRequest: (cpuAfter - cpuBefore) / r.requests } : {}),
+  };
+}
+
 async function load(port: number, body: string, seconds = duration, pid?: number): Promise<Measured> {
+  if (client === 'wrk') return loadWrk(port, body, seconds, pid);
   const cpuBefore = cpuMicros(pid);
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/v1/decisions`,
@@ -102,6 +145,7 @@ async function main(): Promise<void> {
   const request = pickRequest();
   const devicegate = await startTarget('devicegate');
   const rps = await fetch(`http://127.0.0.1:${devicegate.port}/v1/relying-parties`, { headers: { authorization: `Bearer ${token}` } });
+  if (rps.status !== 200) throw new Error(`GET /v1/relying-parties answered ${rps.status}: ${await rps.text()}`);
   const parties = (await rps.json()) as { relyingParties: { id: string }[] };
   request.relyingParty = process.env.BENCH_RP ?? parties.relyingParties[0]?.id ?? 'none';
   const body = JSON.stringify(request);
@@ -139,8 +183,8 @@ async function main(): Promise<void> {
     benchmark: 'http',
     date: new Date().toISOString(),
     node: process.version,
-    settings: { connections, durationSeconds: duration, sliceSeconds: slice, warmupSeconds, rounds, directory: directoryUrl.startsWith('ldif:') ? 'ldif' : 'ldap' },
-    request: { relyingParty: request.relyingParty, device: request.device ? 'thumbprint' : 'none', replyBytes: warm.text.length },
+    settings: { client, connections, durationSeconds: duration, sliceSeconds: slice, warmupSeconds, rounds, directory: directoryUrl.startsWith('ldif:') ? 'ldif' : 'ldap' },
+    request: { relyingParty: request.relyingParty, device: request.device ? presentation : 'none', replyBytes: warm.text.length },
     bare: { requestsPerSecond: mean((r) => r.bare.requestsPerSecond), latencyP50Ms: mean((r) => r.bare.latencyP50Ms), latencyP99Ms: mean((r) => r.bare.latencyP99Ms) },
     cachedDecision: {
       requestsPerSecond: mean((r) => r.decision.requestsPerSecond),
@@ -167,7 +211,7 @@ async function main(): Promise<void> {
   const decisionCpu = cpu((r) => r.decision.cpuMicrosPerRequest);
   if (bareCpu !== undefined && decisionCpu !== undefined) summary.cpuRatio = bareCpu / decisionCpu;
   mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(join(root, 'bench/results/http.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(join(root, `bench/results/${process.env.BENCH_RESULT_NAME ?? 'http'}.json`), `${JSON.stringify(summary, null, 2)}\n`);
   const row = (name: string, m: { requestsPerSecond: number; latencyP50Ms: number; latencyP99Ms: number }): string =>
     `${name.padEnd(24)} ${m.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${m.latencyP50Ms.toFixed(2)} ms   p99 ${m.latencyP99Ms.toFixed(2)} ms`;
   process.stdout.write(`${row('bare fastify route', summary.bare)}\n${row('cached POST /v1/decisions', summary.cachedDecision)}\n`);
@@ -183,4 +227,5 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   process.stderr.write(`bench/http: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
 });

@@ -33,6 +33,8 @@ async function main(): Promise<void> {
       engine,
       logLevel: 'warn',
       auth: { tokens: parseApiTokens(process.env.DEVICEGATE_API_TOKENS) },
+      // No back-pressure shedding: on a loaded machine a start-up stall would turn the benchmark into 503s.
+      limits: { maxEventLoopDelayMs: 0 },
       ...(sink ? { audit: new AuditLog({ sink }) } : {}),
     });
     if (sink) {

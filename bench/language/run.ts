@@ -21,7 +21,7 @@ const mix = rpVariants(12).map((text) => compileRuleSet(text).ruleSet!);
 let turn = 0;
 
 let sink = 0;
-const bench = new Bench({ time: 1500, warmup: true });
+const bench = new Bench({ time: Number(process.env.BENCH_TIME_MS ?? 1500), warmup: true });
 bench
   .add('parse corpus (all entries)', () => {
     for (const text of corpusTexts) sink += parseRuleSet(text).ast.rules.length;

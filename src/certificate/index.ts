@@ -11,3 +11,4 @@ export { buildIssuerTrust, ISSUER_NAME_FALLBACK_CN, type IssuerTrust } from './i
 export { checkDeviceCertificate, type CertificateCheck, type CheckOptions } from './check-device-certificate.js';
 export { CertificateError, CERTIFICATE_ERROR_CODES, isCertificateError, type CertificateErrorCode } from './errors.js';
 export { hasRocaFingerprint } from './roca-fingerprint.js';
+export { CertificateParseCache, type CertificateParseCacheOptions } from './certificate-parse-cache.js';

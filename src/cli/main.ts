@@ -17,6 +17,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   inventory: async () => (await import('./commands/inventory.js')).inventoryCommand,
   'whfb check': async () => (await import('./commands/whfb-check.js')).whfbCheckCommand,
   'token create': async () => (await import('./commands/token-create.js')).tokenCreateCommand,
+  loadtest: async () => (await import('./commands/loadtest.js')).loadtestCommand,
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
@@ -31,6 +32,7 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   inventory: 'devices and WHfB keys as device writeback left them, with findings',
   'whfb check': 'Windows Hello for Business hybrid certificate trust prerequisites for one user',
   'token create': 'make an API token (printed once) and its DEVICEGATE_API_TOKENS entry',
+  loadtest: 'load-test a devicegate deployment (http) or the domain controllers (ldap)',
 };
 
 export const TOP_HELP = `devicegate: device-based conditional access decisions for AD FS relying parties

@@ -84,5 +84,10 @@ export interface DeviceDirectory {
    */
   searchAttributes(filter: string, attributes: readonly string[], sizeLimit?: number): Promise<readonly Readonly<Record<string, readonly string[]>>[]>;
   health(): Promise<DirectoryHealth>;
+  /**
+   * Up to `limit` device objects in directory order (LDAP: a paged search of CN=RegisteredDevices),
+   * for load tests that replay real device identities. Optional: wrappers need not offer it.
+   */
+  sampleDevices?(limit: number): Promise<readonly DeviceRecord[]>;
   close(): Promise<void>;
 }

@@ -182,6 +182,37 @@ export class LdapDirectory implements DeviceDirectory {
     });
   }
 
+  /** A paged search (pages of up to 1000, AD's MaxPageSize) for at most `limit` device objects. */
+  async sampleDevices(limit: number): Promise<readonly DeviceRecord[]> {
+    const naming = await this.#discover();
+    const filter = toLdaptsFilter(parseFilter('(objectClass=msDS-Device)'));
+    const entries = await this.#pool.run(async (client) => {
+      const found: Entry[] = [];
+      this.stats.searches++;
+      const pages = client.searchPaginated(naming.devicesDn, {
+        scope: 'sub',
+        filter,
+        attributes: DEVICE_ATTRS,
+        explicitBufferAttributes: BUFFER_ATTRS,
+        paged: { pageSize: Math.max(1, Math.min(1000, limit)) },
+      });
+      for await (const page of pages) {
+        found.push(...page.searchEntries);
+        if (found.length >= limit) break;
+      }
+      return found.slice(0, limit);
+    });
+    const out: DeviceRecord[] = [];
+    for (const entry of entries) {
+      try {
+        out.push(decodeDevice(toRawEntry(entry)));
+      } catch {
+        this.stats.errors++; // an undecodable object is left out of the sample
+      }
+    }
+    return out;
+  }
+
   async health(): Promise<DirectoryHealth> {
     await this.#pool.probe();
     const servers = this.#pool.state();

@@ -161,6 +161,20 @@ export class LdifDirectory implements DeviceDirectory {
     return out;
   }
 
+  async sampleDevices(limit: number): Promise<readonly DeviceRecord[]> {
+    this.#check();
+    const seen = new Set<LdifEntry>();
+    const out: DeviceRecord[] = [];
+    for (const entry of [...this.#byDeviceIdHex.values(), ...this.#byKey.values()]) {
+      if (out.length >= limit) break;
+      if (seen.has(entry)) continue;
+      seen.add(entry);
+      const record = this.#decode(entry);
+      if (record) out.push(record);
+    }
+    return out;
+  }
+
   async health(): Promise<DirectoryHealth> {
     return { ok: !this.#closed, backend: 'ldif', detail: this.#closed ? 'closed' : `${this.#deviceCount} devices in memory` };
   }

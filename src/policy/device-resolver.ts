@@ -1,5 +1,6 @@
 import {
   buildIssuerTrust,
+  CertificateParseCache,
   checkDeviceCertificate,
   CertificateError,
   isCertificateError,
@@ -67,8 +68,14 @@ function onlyKey(device: object): string | undefined {
   return found;
 }
 
-/** Turns the request's device presentation into a directory query (and the parsed certificate). */
-export function presentationToQuery(device: DevicePresentation): { query: DeviceQuery; certificate?: DeviceCertificate } {
+/**
+ * Turns the request's device presentation into a directory query (and the parsed certificate).
+ * `parse` reads certificates (the resolver passes its bounded parse cache).
+ */
+export function presentationToQuery(
+  device: DevicePresentation,
+  parse: (text: string) => DeviceCertificate = parseDeviceCertificate,
+): { query: DeviceQuery; certificate?: DeviceCertificate } {
   if (typeof device !== 'object' || device === null) throw new PolicyError('DG_ERR_POLICY_BAD_REQUEST', 'device must be an object', 'device');
   const key = onlyKey(device);
   if (key === undefined || !PRESENTATION_KEYS.has(key)) {
@@ -81,7 +88,7 @@ export function presentationToQuery(device: DevicePresentation): { query: Device
   try {
     switch (key as 'certificate' | 'thumbprint' | 'deviceId') {
       case 'certificate': {
-        const certificate = parseDeviceCertificate(value);
+        const certificate = parse(value);
         return { query: { kind: 'key', key: certificate.altSecurityIdentity, thumbprint: certificate.thumbprint }, certificate };
       }
       case 'thumbprint':
@@ -119,6 +126,11 @@ export class DeviceResolver {
   #farm: FarmSettings;
   #farmCertificates: readonly Buffer[];
   #trust: Promise<IssuerTrust> | undefined;
+  /** The settled value of #trust (for synchronous cached certificate decisions), once it has one. */
+  #trustNow: IssuerTrust | undefined;
+  /** Parsed presented certificates by their exact text (bounded; parse only, never a verdict). */
+  readonly #certificates = new CertificateParseCache();
+  readonly #parse = (text: string): DeviceCertificate => this.#certificates.parse(text);
   #warnedNameOnly = false;
   #known = new WeakMap<DeviceRecord, KnownDevices>();
 
@@ -134,6 +146,7 @@ export class DeviceResolver {
     this.#farm = farm;
     this.#farmCertificates = farmCertificates;
     this.#trust = undefined;
+    this.#trustNow = undefined;
     this.#known = new WeakMap();
   }
 
@@ -142,10 +155,19 @@ export class DeviceResolver {
   }
 
   trust(): Promise<IssuerTrust> {
-    this.#trust ??= this.#buildTrust().catch((error: unknown) => {
-      this.#trust = undefined; // try again next time
-      throw error;
-    });
+    if (this.#trust === undefined) {
+      const building: Promise<IssuerTrust> = this.#buildTrust().then(
+        (trust) => {
+          if (this.#trust === building) this.#trustNow = trust; // not if update() replaced it meanwhile
+          return trust;
+        },
+        (error: unknown) => {
+          if (this.#trust === building) this.#trust = undefined; // try again next time
+          throw error;
+        },
+      );
+      this.#trust = building;
+    }
     return this.#trust;
   }
 
@@ -173,11 +195,23 @@ export class DeviceResolver {
    */
   resolve(device: DevicePresentation | undefined, options: ResolveOptions): ResolvedDeviceWithRecord | Promise<ResolvedDeviceWithRecord> {
     if (device === undefined || device === null) return NOT_PRESENTED;
-    const { query, certificate } = presentationToQuery(device);
+    const { query, certificate } = presentationToQuery(device, this.#parse);
     if (certificate === undefined) {
       if (options.identifiers === 'untrusted') return UNTRUSTED_IDENTIFIER;
       const hit = this.#directory.peek(query);
       if (hit !== undefined) return this.#settle(hit.record, hit.source, undefined, options);
+    } else {
+      // A cached certificate decision is synchronous too once the issuer trust is built; the
+      // certificate is still checked against the decision time on every request.
+      const trust = this.#trustNow;
+      if (trust !== undefined) {
+        const hit = this.#directory.peek(query);
+        if (hit !== undefined) {
+          const record = hit.record;
+          const check = record === undefined ? undefined : checkDeviceCertificate(certificate, { trust, now: options.at, ...(record.deviceId !== undefined ? { deviceId: record.deviceId } : {}) });
+          return this.#settle(record, hit.source, check, options);
+        }
+      }
     }
     return this.#resolveAsync(query, certificate, options);
   }

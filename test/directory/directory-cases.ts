@@ -48,6 +48,15 @@ export function directoryCases(t: Test, dir: () => DeviceDirectory, spec: Fixtur
     }
   });
 
+  t.test('sampleDevices: every device object, decoded, bounded by the limit (load-test populations)', async (t) => {
+    const sample = dir().sampleDevices;
+    t.ok(sample, 'the backend offers sampleDevices');
+    if (!sample) return;
+    const all = await dir().sampleDevices!(10_000);
+    t.same(new Set(all.map((d) => d.deviceId)), new Set(spec.devices.map((d) => d.deviceId)), 'exactly the fixture devices');
+    t.equal((await dir().sampleDevices!(2)).length, 2, 'no more than asked');
+  });
+
   t.test('key lookup is case-insensitive, as in AD', async (t) => {
     const key = spec.devices[0]!.keys[0]!;
     const found = await dir().find({ kind: 'key', key: key.toLowerCase(), thumbprint: thumbprintOf(key) });

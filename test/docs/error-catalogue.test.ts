@@ -5,6 +5,7 @@ import { ADFS_STORE_ERROR_CODES } from '../../src/adfs-store/index.js';
 import { CERTIFICATE_ERROR_CODES } from '../../src/certificate/index.js';
 import { CLI_ERROR_CODES } from '../../src/cli/errors.js';
 import { DIRECTORY_ERROR_CODES } from '../../src/directory/index.js';
+import { LOADTEST_ERROR_CODES } from '../../src/loadtest/index.js';
 import { DIAGNOSTIC_CODES, LANGUAGE_ERROR_CODES } from '../../src/language/index.js';
 import { POLICY_ERROR_CODES } from '../../src/policy/index.js';
 import { SAML_ERROR_CODES } from '../../src/saml/index.js';
@@ -27,6 +28,7 @@ const statusCatalogue: Record<string, number> = {
   ...LANGUAGE_ERROR_CODES,
   ...POLICY_ERROR_CODES,
   ...SAML_ERROR_CODES,
+  ...LOADTEST_ERROR_CODES,
   ...Object.fromEntries(Object.entries(SERVER_ERRORS).map(([code, e]) => [code, e.statusCode])),
 };
 

@@ -29,6 +29,8 @@ export interface SlapdOptions {
   /** Extra records appended after the fixture (e.g. generated devices for the bench). */
   readonly extra?: readonly LdifRecord[];
   readonly serviceAccount?: { readonly dn: string; readonly password: string };
+  /** Add slapd's monitor database (cn=Monitor, readable by the rootdn): server-side operation counts. */
+  readonly monitor?: boolean;
 }
 
 /** Wait until the RootDSE answers (anonymous read, as the ACL allows). */
@@ -67,7 +69,8 @@ export async function startSlapd(ldifPath: string, options: SlapdOptions = {}): 
     await writeFile(schema, await readFile(join(SERVERS, 'msds-device.schema')));
     const template = await readFile(join(SERVERS, 'slapd.conf.template'), 'utf8');
     const conf = join(dir, 'slapd.conf');
-    await writeFile(conf, template.replaceAll('@DIR@', dir).replaceAll('@SCHEMA@', schema));
+    const monitor = options.monitor ? `\ndatabase monitor\naccess to dn.subtree="cn=Monitor"\n        by dn.exact="${SLAPD_ROOT_DN}" read\n        by * none\n` : '';
+    await writeFile(conf, template.replaceAll('@DIR@', dir).replaceAll('@SCHEMA@', schema) + monitor);
     await run(slaptest, ['-Q', '-u', '-f', conf]);
     const records = adaptForSlapd([...readFixture(await readFile(ldifPath, 'utf8'), ldifPath), ...(options.extra ?? [])], SLAPD_SUFFIX);
     const data = join(dir, 'data.ldif');
@@ -105,5 +108,20 @@ export async function startSlapd(ldifPath: string, options: SlapdOptions = {}): 
   } catch (error) {
     await cleanup();
     throw error;
+  }
+}
+
+/** Search operations slapd has completed so far (needs startSlapd(..., { monitor: true })). */
+export async function slapdSearchCount(server: Pick<SlapdServer, 'url'>): Promise<number> {
+  const client = new Client({ url: server.url, timeout: 5000, connectTimeout: 5000 });
+  try {
+    await client.bind(SLAPD_ROOT_DN, SLAPD_ROOT_PASSWORD);
+    const { searchEntries } = await client.search('cn=Search,cn=Operations,cn=Monitor', { scope: 'base', attributes: ['monitorOpCompleted'] });
+    const value = searchEntries[0]?.monitorOpCompleted;
+    const n = Number(Array.isArray(value) ? value[0] : value);
+    if (!Number.isFinite(n)) throw new Error('slapd monitor: no monitorOpCompleted (started without { monitor: true }?)');
+    return n;
+  } finally {
+    await client.unbind().catch(() => {});
   }
 }

@@ -115,3 +115,37 @@ t.test('shared decision parts are frozen: a caller cannot change the next decisi
   const description = await engine.describeDevice({ thumbprint: known.thumbprint });
   t.throws(() => (description.claims as unknown[]).push({}), 'shared device claims are frozen');
 });
+
+t.test('a certificate seen before skips the parse, never the time and issuer checks', async (t) => {
+  const directory = await openFixtureDirectory();
+  let at = now();
+  const engine = await createDecisionEngine({ rulesDir: RULES, directory, now: () => at });
+  t.teardown(async () => {
+    await engine.close();
+    await directory.close();
+  });
+  const known = manifest.devices.find((d) => d.expectedStatus === 'known')! as (typeof manifest.devices)[number] & { notBefore: string; notAfter: string };
+  const request: DecisionRequest = { relyingParty: PARTIES[0]!, device: { certificate: certificatePem(known.slug) } };
+  const first = await engine.decide(request);
+  const second = await engine.decide(request);
+  t.equal(first.device.status, 'known');
+  t.equal(second.device.status, 'known');
+  t.equal(second.device.source, 'cache', 'the second decision is a cache hit');
+  // The same (cached, parsed) certificate after its notAfter: expired, from the cache all the same.
+  at = new Date(Date.parse(known.notAfter) + 1000);
+  const later = await engine.decide(request);
+  t.equal(later.device.status, 'untrusted_certificate', 'expired certificate is not trusted on a cached parse');
+  t.match(JSON.stringify(await engine.decide({ ...request, explain: true })), /expired/, 'explained: it expired');
+  // And before its notBefore.
+  at = new Date(Date.parse(known.notBefore) - 1000);
+  t.equal((await engine.decide(request)).device.status, 'untrusted_certificate', 'not yet valid on a cached parse');
+  at = now();
+  t.equal((await engine.decide(request)).device.status, 'known', 'valid again at the reference time');
+  // A certificate of a foreign issuer stays untrusted on every repeat.
+  const foreign = manifest.devices.find((d) => d.expectedStatus === 'untrusted_certificate' && d.slug === 'foreign-issuer');
+  if (foreign) {
+    const f = { relyingParty: PARTIES[0]!, device: { certificate: certificatePem(foreign.slug) } };
+    t.equal((await engine.decide(f)).device.status, 'untrusted_certificate');
+    t.equal((await engine.decide(f)).device.status, 'untrusted_certificate', 'repeat of an untrusted certificate');
+  }
+});

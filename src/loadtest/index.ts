@@ -1,0 +1,10 @@
+export { LoadtestError, LOADTEST_ERROR_CODES, type LoadtestErrorCode } from './errors.js';
+export { ZipfSampler, seededRandom } from './zipf.js';
+export { readPopulationFile, samplePopulation, type PopulationDevice, type Presentation, type PresentationKind, type PresentationMode } from './population.js';
+export { Workload, type WorkItem, type WorkloadOptions } from './workload.js';
+export type { LoadTarget, Outcome } from './target.js';
+export { HttpTarget, type HttpTargetOptions } from './http-target.js';
+export { LdapTarget } from './ldap-target.js';
+export { runLoad, type LoadMode, type LoadOptions, type LoadResult, type Progress, type TimelinePoint } from './run-load.js';
+export { summarize, formatTable, type LoadtestSettings, type LoadtestSummary } from './summary.js';
+export { htmlReport } from './html-report.js';

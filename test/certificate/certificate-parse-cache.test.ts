@@ -1,0 +1,36 @@
+// The parse cache: same answer as parseDeviceCertificate, shared on a hit, bounded, failures never kept.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CertificateParseCache, parseDeviceCertificate } from '../../src/certificate/index.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const manifest = JSON.parse(readFileSync(join(ROOT, 'fixtures/devices.json'), 'utf8')) as { devices: { certificate: string }[] };
+const pems = manifest.devices.map((d) => readFileSync(join(ROOT, d.certificate), 'utf8'));
+
+t.test('a hit is the same parse, shared and frozen', async (t) => {
+  const cache = new CertificateParseCache();
+  const first = cache.parse(pems[0]!);
+  t.same(first, parseDeviceCertificate(pems[0]!), 'same fields as an uncached parse');
+  t.equal(cache.parse(pems[0]!), first, 'the second parse is the remembered object');
+  t.ok(Object.isFrozen(first));
+  t.not(cache.parse(pems[1]!).thumbprint, first.thumbprint, 'another certificate, another entry');
+  t.equal(cache.size, 2);
+});
+
+t.test('bounded by entries and by bytes', async (t) => {
+  const byEntries = new CertificateParseCache({ maxEntries: 3 });
+  for (const pem of pems) byEntries.parse(pem);
+  t.ok(pems.length > 3);
+  t.equal(byEntries.size, 3, 'never more than maxEntries');
+  const bytes = pems[0]!.length + parseDeviceCertificate(pems[0]!).der.length + 256;
+  const byBytes = new CertificateParseCache({ maxBytes: bytes * 2 });
+  for (const pem of pems) byBytes.parse(pem);
+  t.ok(byBytes.size <= 2, `never more than maxBytes (${byBytes.size} entries)`);
+});
+
+t.test('input that does not parse throws every time and is not kept', async (t) => {
+  const cache = new CertificateParseCache();
+  for (let i = 0; i < 2; i++) t.throws(() => cache.parse('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'), { code: 'DG_ERR_CERT_MALFORMED' });
+  t.equal(cache.size, 0);
+});
