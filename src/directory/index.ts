@@ -1,4 +1,4 @@
-export type { DeviceDirectory, DeviceQuery, DeviceRecord, DirectoryHealth, DirectoryStats } from './device-record.js';
+export type { DeviceDirectory, DeviceQuery, DeviceRecord, DirectoryHealth, DirectoryStats, DirectoryServerHealth, DirectoryChange, ChangeBatch, ChangeTracking, ChangeTrackingState } from './device-record.js';
 export { DirectoryError, DIRECTORY_ERROR_CODES, isDirectoryError, type DirectoryErrorCode } from './errors.js';
 export { bytesToGuid, guidToBytes } from './guid-codec.js';
 export { binarySidToText, sidTextToBinary, decodeSid } from './sid-codec.js';
@@ -13,3 +13,5 @@ export { LdifDirectory, openLdifDirectory } from './ldif-directory.js';
 export { LdapDirectory, toRawEntry, type LdapDirectoryOptions } from './ldap-directory.js';
 export { LdapPool, type LdapPoolOptions, type PoolServerState } from './ldap-pool.js';
 export { openDirectory, directoryOptionsFromEnv, parseLdapUrls, DEFAULT_DIRECTORY_URL, type DirectoryOptions } from './open-directory.js';
+export { ChangeTracker, type ChangeTrackerOptions } from './change-tracker.js';
+export { SILENT_LOGGER, type DirectoryLogger } from './directory-logger.js';

@@ -5,7 +5,7 @@ import { openDirectory } from '../../directory/index.js';
 import { createDecisionEngine } from '../../policy/index.js';
 import { buildServer, loggerOptions, parseApiTokens, ServerMetrics, type DevicegateServer } from '../../server/index.js';
 import { parseCommandArgs } from '../args.js';
-import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags } from '../directory-flags.js';
+import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags, parseMs } from '../directory-flags.js';
 import { EXIT_OK, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
 
 const HELP = `Usage: devicegate serve [options]
@@ -17,6 +17,13 @@ Options:
   --host H            listen address (default 127.0.0.1)
   --port P            listen port (default 8080; 0 picks a free one)
 ${DIRECTORY_HELP}
+  --cache-ttl MS      how long a found device is answered from the cache (default 60000; 0 = no cache)
+  --cache-negative-ttl MS
+                      how long a not-found answer is cached (default 10000; 0 = not cached)
+  --stale-if-error MS how long past its TTL a cached answer may stand in while every DC fails
+                      (default 0: an outage never extends a permit)
+  --change-poll MS    how often the directory is polled for changed/deleted devices, which are
+                      dropped from the cache at once (default 1000; 0 = off, the TTL alone bounds it)
   --log-level L       fatal|error|warn|info|debug|trace|silent (default info)
   --tls-cert F        serve HTTPS with this certificate (PEM) ...
   --tls-key F         ... and this key
@@ -37,6 +44,10 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'tls-client-ca': { type: 'string' },
+  'cache-ttl': { type: 'string' },
+  'cache-negative-ttl': { type: 'string' },
+  'stale-if-error': { type: 'string' },
+  'change-poll': { type: 'string' },
 } as const;
 
 export interface ServeSettings {
@@ -51,6 +62,11 @@ export interface ServeSettings {
   startTls?: boolean;
   tlsInsecure?: boolean;
   ldapTimeout?: string;
+  ldapAttemptTimeout?: string;
+  cacheTtl?: string;
+  cacheNegativeTtl?: string;
+  staleIfError?: string;
+  changePoll?: string;
   logLevel: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -61,7 +77,8 @@ export interface ServeSettings {
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const CONFIG_KEYS = new Set([
-  'directory', 'rules', 'host', 'port', 'bindDn', 'password', 'baseDn', 'caFile', 'startTls', 'tlsInsecure', 'ldapTimeout', 'logLevel', 'tlsCert', 'tlsKey', 'tlsClientCa', 'bodyLimit', 'trustProxy',
+  'directory', 'rules', 'host', 'port', 'bindDn', 'password', 'baseDn', 'caFile', 'startTls', 'tlsInsecure', 'ldapTimeout', 'logLevel',
+  'ldapAttemptTimeout', 'cacheTtl', 'cacheNegativeTtl', 'staleIfError', 'changePoll', 'tlsCert', 'tlsKey', 'tlsClientCa', 'bodyLimit', 'trustProxy',
 ]);
 
 async function readConfig(file: string, cwd: string): Promise<Record<string, unknown>> {
@@ -105,6 +122,11 @@ export async function resolveServeSettings(argv: readonly string[], io: CliIO): 
     ['baseDn', values['base-dn'], undefined],
     ['caFile', values['ca-file'], undefined],
     ['ldapTimeout', values['ldap-timeout'], undefined],
+    ['ldapAttemptTimeout', values['ldap-attempt-timeout'], undefined],
+    ['cacheTtl', values['cache-ttl'], undefined],
+    ['cacheNegativeTtl', values['cache-negative-ttl'], undefined],
+    ['staleIfError', values['stale-if-error'], undefined],
+    ['changePoll', values['change-poll'], undefined],
     ['tlsCert', values['tls-cert'], undefined],
     ['tlsKey', values['tls-key'], undefined],
     ['tlsClientCa', values['tls-client-ca'], undefined],
@@ -121,6 +143,9 @@ export async function resolveServeSettings(argv: readonly string[], io: CliIO): 
   }
   if (typeof config.bodyLimit === 'number') settings.bodyLimit = config.bodyLimit;
   if (Array.isArray(config.trustProxy)) settings.trustProxy = config.trustProxy.map(String);
+  for (const [flag, key] of [['cache-ttl', 'cacheTtl'], ['cache-negative-ttl', 'cacheNegativeTtl'], ['stale-if-error', 'staleIfError'], ['change-poll', 'changePoll']] as const) {
+    parseMs(flag, settings[key], true);
+  }
   if ((settings.tlsCert === undefined) !== (settings.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   if (settings.tlsClientCa !== undefined && settings.tlsCert === undefined) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key');
   return settings;
@@ -169,8 +194,9 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   // Logs go to stderr: stdout carries only the "listening" line.
   const logger = pino(loggerOptions(settings.logLevel), pino.destination(2));
   const metrics = new ServerMetrics({ processMetrics: true });
-  const directory = await openDirectory(
-    directoryOptionsFromFlags(
+  const changePollMs = parseMs('change-poll', settings.changePoll, true);
+  const directory = await openDirectory({
+    ...directoryOptionsFromFlags(
       {
         directory: settings.directory,
         'bind-dn': settings.bindDn,
@@ -180,14 +206,27 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
         'start-tls': settings.startTls,
         'tls-insecure': settings.tlsInsecure,
         'ldap-timeout': settings.ldapTimeout,
+        'ldap-attempt-timeout': settings.ldapAttemptTimeout,
       },
       io,
     ),
-  );
+    ...(changePollMs !== undefined ? { changePollMs } : {}),
+    logger: logger.child({ component: 'directory' }),
+  });
+  // At start, one probe of every DC: an unreachable DC or a refused bind is logged now, not at the first request.
+  await directory.health().catch(() => undefined);
+  const cacheTtl = parseMs('cache-ttl', settings.cacheTtl, true);
+  const negativeTtl = parseMs('cache-negative-ttl', settings.cacheNegativeTtl, true);
+  const staleIfError = parseMs('stale-if-error', settings.staleIfError, true);
   const engine = await createDecisionEngine({
     rulesDir: resolve(io.cwd, settings.rules),
     directory: metrics.instrumentDirectory(directory),
     logger,
+    cache: {
+      ...(cacheTtl !== undefined ? { ttlMs: cacheTtl } : {}),
+      ...(negativeTtl !== undefined ? { negativeTtlMs: negativeTtl } : {}),
+      ...(staleIfError !== undefined ? { staleIfErrorMs: staleIfError } : {}),
+    },
   }).catch(async (error: unknown) => {
     await directory.close().catch(() => undefined);
     throw error;
