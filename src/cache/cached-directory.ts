@@ -193,7 +193,11 @@ export function createCachedDirectory(inner: DeviceDirectory, options: DeviceCac
     return doomed.length;
   }
 
-  const unsubscribe = inner.changes && (ttl > 0 || negativeTtl > 0) ? inner.changes.subscribe(applyChanges) : undefined;
+  function* watchedGuids(): Iterable<string> {
+    for (const entry of lru.values()) if (entry.value !== NOT_FOUND && entry.value.objectGuid !== undefined) yield entry.value.objectGuid;
+  }
+
+  const unsubscribe = inner.changes && (ttl > 0 || negativeTtl > 0) ? inner.changes.subscribe(applyChanges, watchedGuids) : undefined;
 
   return {
     backend: inner.backend,

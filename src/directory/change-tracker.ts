@@ -1,13 +1,16 @@
 import { Control, type Client, type Entry } from 'ldapts';
 import type { ChangeBatch, ChangeTracking, ChangeTrackingState, DirectoryChange } from './device-record.js';
 import { SILENT_LOGGER, type DirectoryLogger } from './directory-logger.js';
-import { bytesToGuid } from './guid-codec.js';
+import { escapeFilterValue } from './escape-filter-value.js';
+import { bytesToGuid, guidToBytes } from './guid-codec.js';
 import type { LdapPool } from './ldap-pool.js';
 
 /** LDAP_SERVER_SHOW_DELETED_OID: tombstones become visible to searches (AD, Samba). */
 const SHOW_DELETED = '1.2.840.113556.1.4.417';
 /** Changes read per poll; more than this in one interval drops the whole cache instead. */
 const MAX_CHANGES = 1000;
+/** objectGUIDs per presence-check search. */
+const PRESENCE_CHUNK = 200;
 
 export interface TrackedNaming {
   readonly domainDn: string;
@@ -62,13 +65,14 @@ export class ChangeTracker implements ChangeTracking {
   readonly #intervalMs: number;
   readonly #log: DirectoryLogger;
   readonly #listeners = new Set<(batch: ChangeBatch) => void>();
+  readonly #watched = new Set<() => Iterable<string>>();
   #cursor?: Cursor;
   #timer?: NodeJS.Timeout;
   #running = false;
   #closed = false;
   #ok = false;
   #failing = false;
-  #deletions?: boolean;
+  #deletions?: 'tombstones' | 'presence' | 'accesslog' | 'none';
   #lastPollAt?: number;
   #lastChangeAt?: number;
   #lastError?: string;
@@ -83,14 +87,16 @@ export class ChangeTracker implements ChangeTracking {
     this.#log = options.logger ?? SILENT_LOGGER;
   }
 
-  subscribe(listener: (batch: ChangeBatch) => void): () => void {
+  subscribe(listener: (batch: ChangeBatch) => void, watched?: () => Iterable<string>): () => void {
     this.#listeners.add(listener);
+    if (watched) this.#watched.add(watched);
     if (this.#intervalMs > 0 && !this.#running && !this.#closed) {
       this.#running = true;
       this.#schedule(0);
     }
     return () => {
       this.#listeners.delete(listener);
+      if (watched) this.#watched.delete(watched);
     };
   }
 
@@ -168,15 +174,18 @@ export class ChangeTracker implements ChangeTracking {
     const accesslog = list.find((c) => /^cn=accesslog$/i.test(c.trim()));
     if (usn !== undefined && /^\d+$/.test(usn)) {
       this.#cursor = { mode: 'usn', url, usn: BigInt(usn) };
+      // Tombstones are read with Show Deleted, but AD hides them from most accounts without an error:
+      // deletions count as seen by presence checks until the first tombstone shows up.
+      if (this.#deletions !== 'tombstones') this.#deletions = 'presence';
     } else if (accesslog !== undefined) {
       // The log's clock is the DC's: start a minute back (replays only drop entries, never miss one).
       this.#cursor = { mode: 'accesslog', url, base: accesslog, time: generalizedTime(Date.now() - 60_000), atTime: new Set() };
-      this.#deletions = true;
+      this.#deletions = 'accesslog';
     } else {
       this.#cursor = { mode: 'none', url };
-      this.#deletions = false;
+      this.#deletions = 'none';
     }
-    const fields = { dc: url, mode: this.#cursor.mode, devices: naming.devicesDn, intervalMs: this.#intervalMs };
+    const fields = { dc: url, mode: this.#cursor.mode, deletions: this.#deletions, devices: naming.devicesDn, intervalMs: this.#intervalMs };
     if (this.#cursor.mode === 'none') this.#log.warn(fields, 'change tracking unavailable on this directory (no highestCommittedUSN, no readable cn=accesslog); cached devices live their TTL');
     else this.#log.info(fields, previous ? `change tracking moved from ${previous.url}` : 'change tracking started');
     return previous ? { reset: true, reason: `change tracking moved from ${previous.url} to ${url}` } : undefined;
@@ -222,7 +231,7 @@ export class ChangeTracker implements ChangeTracking {
       }
       if ((error as Error).constructor.name !== 'NoSuchObjectError') throw error;
     }
-    if (this.#deletions !== false) {
+    {
       try {
         const dead = await client.search(`CN=Deleted Objects,${naming.domainDn}`, {
           scope: 'one',
@@ -235,21 +244,48 @@ export class ChangeTracker implements ChangeTracking {
           const guid = guidToText(attr(e, 'objectGUID'));
           changes.push({ kind: 'delete', dn: e.dn, ...(guid ? { objectGuid: guid } : {}) });
         }
-        if (this.#deletions === undefined) {
-          this.#deletions = true;
-          this.#log.info({ dc: cursor.url }, 'change tracking sees deleted devices (Show Deleted permitted)');
+        if (dead.searchEntries.length > 0 && this.#deletions !== 'tombstones') {
+          this.#deletions = 'tombstones';
+          this.#log.info({ dc: cursor.url }, 'change tracking reads deleted devices (Show Deleted permitted); presence checks stop');
         }
       } catch (error) {
         if ((error as Error).constructor.name === 'SizeLimitExceededError') {
           cursor.usn = highest;
           return { reset: true, reason: `more than ${MAX_CHANGES} device deletions in one poll` };
         }
-        this.#deletions = false;
-        this.#log.warn({ dc: cursor.url, reason: (error as Error).message }, 'change tracking cannot read deleted objects (Show Deleted not permitted): a deleted device keeps its cached answer until the TTL');
+        if (this.#deletions === 'tombstones') throw error;
+        // Not permitted (or no such container): presence checks cover deletions.
       }
     }
+    if (this.#deletions !== 'tombstones') changes.push(...(await this.#missing(client, naming)));
     cursor.usn = highest;
     return { reset: false, changes };
+  }
+
+  /**
+   * Where tombstones are hidden from the account (AD's default): the objectGUIDs subscribers hold
+   * are looked up (indexed OR filters of PRESENCE_CHUNK); those gone are reported deleted. Runs only
+   * when the DC's USN moved, so an idle directory costs nothing.
+   */
+  async #missing(client: Client, naming: TrackedNaming): Promise<DirectoryChange[]> {
+    const wanted = new Set<string>();
+    for (const watched of this.#watched) for (const guid of watched()) wanted.add(guid);
+    const all = [...wanted];
+    const gone: DirectoryChange[] = [];
+    for (let i = 0; i < all.length; i += PRESENCE_CHUNK) {
+      const chunk = all.slice(i, i + PRESENCE_CHUNK);
+      const terms = chunk.map((g) => `(objectGUID=${escapeFilterValue(guidToBytes(g))})`).join('');
+      const { searchEntries } = await client.search(naming.devicesDn, {
+        scope: 'sub',
+        filter: `(&(objectClass=msDS-Device)(|${terms}))`,
+        attributes: ['objectGUID'],
+        explicitBufferAttributes: ['objectGUID', 'objectguid'],
+        sizeLimit: chunk.length + 1,
+      });
+      const present = new Set(searchEntries.map((e) => guidToText(attr(e, 'objectGUID'))));
+      for (const g of chunk) if (!present.has(g)) gone.push({ kind: 'delete', objectGuid: g });
+    }
+    return gone;
   }
 
   async #pollAccesslog(client: Client, cursor: Cursor & { mode: 'accesslog' }, naming: TrackedNaming): Promise<ChangeBatch | undefined> {

@@ -98,14 +98,22 @@ export interface ChangeTrackingState {
   readonly lastPollAgeMs?: number;
   /** Milliseconds since the last change seen (undefined when none was seen). */
   readonly lastChangeAgeMs?: number;
-  /** Whether deletions are seen (AD: Show Deleted permitted; slapd accesslog: always). */
-  readonly deletions?: boolean;
+  /**
+   * How deleted devices are seen: tombstones (AD: Show Deleted permitted to the account), presence
+   * (AD otherwise: cached devices' objectGUIDs are looked up when the DC's USN moved), accesslog
+   * (slapd), or none (the TTL alone).
+   */
+  readonly deletions?: 'tombstones' | 'presence' | 'accesslog' | 'none';
   readonly lastError?: string;
 }
 
 /** A feed of device changes, polled in the background while anyone listens. */
 export interface ChangeTracking {
-  subscribe(listener: (batch: ChangeBatch) => void): () => void;
+  /**
+   * `watched` lists the objectGUIDs the subscriber holds: where tombstones cannot be read, those are
+   * checked for presence so a deleted device is still seen.
+   */
+  subscribe(listener: (batch: ChangeBatch) => void, watched?: () => Iterable<string>): () => void;
   state(): ChangeTrackingState;
 }
 

@@ -68,7 +68,9 @@ export class LdapDirectory implements DeviceDirectory {
   constructor(options: LdapDirectoryOptions) {
     this.#pool = new LdapPool(options);
     if (options.baseDn !== undefined) this.#baseDn = options.baseDn;
-    this.#timeLimit = Math.max(1, Math.ceil(this.#pool.attemptTimeoutMs / 1000));
+    // The server's own limit is whole seconds (Samba counts it from a second boundary, so 1 s can
+    // expire at once): the attempt deadline is ours, this only stops runaway searches.
+    this.#timeLimit = Math.max(2, Math.ceil(options.timeoutMs / 1000));
     this.#tracker = new ChangeTracker(this.#pool, () => this.#discover(), {
       intervalMs: options.changePollMs ?? 1000,
       ...(options.logger ? { logger: options.logger } : {}),

@@ -78,6 +78,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, url: string, onTimeout:
 }
 
 const MAX_BIND_PROBE_MS = 60_000;
+/** The first probe after a DC goes out of rotation. */
+const FIRST_PROBE_MS = 100;
 /** A DC whose last success is older than this is probed by health() (others answer from state). */
 const HEALTH_FRESH_MS = 5_000;
 
@@ -211,9 +213,10 @@ export class LdapPool {
     } else {
       this.#log.error(fields, 'domain controller down, out of rotation; no domain controller left: directory look-ups fail until one answers');
     }
-    // Bind failures back off (a wrong password must not lock the account); others are probed steadily.
+    // Bind failures back off (a wrong password must not lock the account); others are probed soon
+    // (a DC that was only slow for a moment is back quickly), then steadily.
     server.probeDelayMs = error.code === 'DG_ERR_DIRECTORY_BIND' ? Math.min(MAX_BIND_PROBE_MS, this.#probeMs * 5) : this.#probeMs;
-    this.#scheduleProbe(server);
+    this.#scheduleProbe(server, error.code === 'DG_ERR_DIRECTORY_BIND' ? server.probeDelayMs : Math.min(FIRST_PROBE_MS, this.#probeMs));
   }
 
   #recovered(server: DcServer): void {
@@ -226,7 +229,7 @@ export class LdapPool {
     this.#log.info({ dc: server.url, was: lastError }, 'domain controller answering again, back in rotation');
   }
 
-  #scheduleProbe(server: DcServer): void {
+  #scheduleProbe(server: DcServer, delayMs = server.probeDelayMs): void {
     if (this.#closed || server.probeTimer !== undefined) return;
     server.probeTimer = setTimeout(() => {
       server.probeTimer = undefined;
@@ -235,7 +238,7 @@ export class LdapPool {
         if (server.lastErrorCode === 'DG_ERR_DIRECTORY_BIND') server.probeDelayMs = Math.min(MAX_BIND_PROBE_MS, server.probeDelayMs * 2);
         this.#scheduleProbe(server);
       });
-    }, server.probeDelayMs);
+    }, delayMs);
     server.probeTimer.unref();
   }
 
@@ -248,7 +251,7 @@ export class LdapPool {
     try {
       const client = await withTimeout(this.#ensure(server, conn), this.#attemptMs, server.url, () => this.#discard(conn));
       const left = this.#attemptMs - (performance.now() - started);
-      await withTimeout(client.search('', { scope: 'base', attributes: ['1.1'], timeLimit: Math.max(1, Math.ceil(this.#attemptMs / 1000)) }), left, server.url, () => this.#discard(conn));
+      await withTimeout(client.search('', { scope: 'base', attributes: ['1.1'] }), left, server.url, () => this.#discard(conn));
       this.#succeeded(server, performance.now() - started);
       this.#recovered(server);
     } catch (error) {

@@ -59,10 +59,10 @@ t.test('at defaults (poll 1 s, TTL 60 s) a disabled device is denied within 5 s'
   t.match(await h.decide(), { decision: 'permit', source: 'cache' });
   const record = await h.dir.find({ kind: 'deviceId', deviceId: permittedDevice().deviceId });
   await setAttribute(admin(s), record!.dn, 'msDS-IsEnabled', 'FALSE');
-  const ms = await until(h, (d) => d.decision === 'deny', 15_000);
+  const ms = await until('disable', h, (d) => d.decision === 'deny', 15_000);
   t.comment(`slapd, defaults: disabled device denied after ${Math.round(ms)} ms`);
   t.ok(ms <= 5000, `denied after ${Math.round(ms)} ms (bound 5000 ms)`);
-  t.match((await h.dir.health()).changeTracking, { mode: 'accesslog', ok: true, deletions: true });
+  t.match((await h.dir.health()).changeTracking, { mode: 'accesslog', ok: true, deletions: 'accesslog' });
 });
 
 t.test('two DCs, the first frozen: no false deny, each decision within one attempt timeout plus the healthy DC', async (t) => {
@@ -87,14 +87,14 @@ t.test('two DCs, the first frozen: no false deny, each decision within one attem
       const started = performance.now();
       const d = await h.decide();
       times.push(performance.now() - started);
-      outcomes.push(d.decision);
+      outcomes.push(d.decision === 'permit' ? 'permit' : `${d.decision}: ${d.status}: ${d.reason}`);
     }
   }));
   const sorted = [...times].sort((x, y) => x - y);
   const p99 = sorted[Math.floor(sorted.length * 0.99)] ?? 0;
   t.comment(`frozen first DC: ${outcomes.length} decisions, ${outcomes.filter((o) => o !== 'permit').length} not permit, p99 ${Math.round(p99)} ms, max ${Math.round(sorted.at(-1) ?? 0)} ms`);
   t.ok(outcomes.length >= 8, `${outcomes.length} decisions`);
-  t.same(outcomes.filter((o) => o !== 'permit'), [], 'no false deny');
+  t.same(outcomes.filter((o) => o !== 'permit').slice(0, 3), [], `no false deny (log: ${h.log.join('; ')})`);
   // One attempt on the frozen DC plus the healthy DC's time (generous: a shared, noisy machine).
   t.ok((sorted.at(-1) ?? 0) <= attemptTimeoutMs + 1500, `slowest ${Math.round(sorted.at(-1) ?? 0)} ms <= ${attemptTimeoutMs} + 1500 ms`);
   t.ok(sorted.filter((x) => x > attemptTimeoutMs / 2).length <= 4, 'only the calls in flight when the DC froze paid the attempt timeout');
