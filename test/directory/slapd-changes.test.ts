@@ -97,7 +97,8 @@ t.test('two DCs, the first frozen: no false deny, each decision within one attem
   t.same(outcomes.filter((o) => o !== 'permit').slice(0, 3), [], `no false deny (log: ${h.log.join('; ')})`);
   // One attempt on the frozen DC plus the healthy DC's time (generous: a shared, noisy machine).
   t.ok((sorted.at(-1) ?? 0) <= attemptTimeoutMs + 1500, `slowest ${Math.round(sorted.at(-1) ?? 0)} ms <= ${attemptTimeoutMs} + 1500 ms`);
-  t.ok(sorted.filter((x) => x > attemptTimeoutMs / 2).length <= 4, 'only the calls in flight when the DC froze paid the attempt timeout');
+  const paid = sorted.filter((x) => x >= attemptTimeoutMs * 0.95);
+  t.ok(paid.length <= 4, `only the calls in flight when the DC froze paid the attempt timeout (${paid.map(Math.round).join(', ')} ms; slowest ten ${sorted.slice(-10).map(Math.round).join(', ')})`);
   const health = await h.dir.health();
   t.match(health.servers, [{ url: a.url, ok: false, breaker: 'open' }, { url: b.url, ok: true, breaker: 'closed' }]);
   process.kill(a.pid, 'SIGCONT');
@@ -158,4 +159,26 @@ t.test('wrong bind password: one clear error line naming the DC, never the passw
   t.equal(errors.length, 1, 'logged once');
   t.match(errors[0], { fields: { dc: main.url, code: 'DG_ERR_DIRECTORY_BIND', reason: /invalid credentials/ }, message: /bind refused/ });
   t.notOk(JSON.stringify(log.lines).includes(password), 'password not logged');
+});
+
+t.test('/metrics: per-DC up, latency and errors; change-tracking state and the age of the last change', async (t) => {
+  const { ServerMetrics } = await import('../../src/server/index.js');
+  const { freePort } = await import('../harness/index.js');
+  const dead = `ldap://127.0.0.1:${await freePort()}`;
+  const h = await openHarness(main, { urls: `${dead},${main.url}`, changePollMs: 100, device: "Alice's Surface Laptop" });
+  t.teardown(() => h.close());
+  const metrics = new ServerMetrics();
+  metrics.attachSources({ directory: h.dir });
+  t.match(await h.decide(), { decision: 'permit' });
+  const dn = (await h.dir.find({ kind: 'deviceId', deviceId: permittedDevice("Alice's Surface Laptop").deviceId }))!.dn;
+  await setAttribute(admin(main), dn, 'msDS-DeviceOSVersion', '10.0.22631.9999');
+  await until('change seen', h, () => (h.dir as unknown as { changes: { changesSeen: number } }).changes.changesSeen > 0, 10_000);
+  const text = await metrics.registry.metrics();
+  t.match(text, new RegExp(`devicegate_ldap_server_up\\{server="${dead}"\\} 0`));
+  t.match(text, new RegExp(`devicegate_ldap_server_up\\{server="${main.url}"\\} 1`));
+  t.match(text, new RegExp(`devicegate_ldap_server_errors_total\\{server="${dead}"\\} [1-9]`));
+  t.match(text, new RegExp(`devicegate_ldap_server_latency_seconds\\{server="${main.url}"\\} \\d`));
+  t.match(text, /devicegate_directory_change_tracking_up 1\b/);
+  t.match(text, /devicegate_directory_last_change_age_seconds \d/);
+  t.notMatch(text, new RegExp(main.password), 'no password in the exposition');
 });
