@@ -9,6 +9,8 @@ command -v ldapsearch >/dev/null 2>&1 || need+=(ldap-utils)
 { command -v samba >/dev/null 2>&1 || [ -x /usr/sbin/samba ]; } || need+=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules)
 command -v ldbadd >/dev/null 2>&1 || need+=(ldb-tools)
 { command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ]; } || need+=(iproute2)
+# HAProxy: the scale-out test puts two replicas behind it (test/server/scale-out.test.ts)
+{ command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ]; } || need+=(haproxy)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "ensure-test-servers: missing ${need[*]}; install them (Debian: apt-get install --no-install-recommends ${need[*]})" >&2
