@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/results
-for b in language lookup http decision; do
+for b in language lookup http decision freshness; do
   if [ -f "bench/$b/run.ts" ]; then
     echo "== bench/$b"
     npx tsx "bench/$b/run.ts"
