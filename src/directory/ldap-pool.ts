@@ -78,6 +78,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, url: string, onTimeout:
 }
 
 const MAX_BIND_PROBE_MS = 60_000;
+/** A DC is not tried with less of the request's budget left than this. */
+const MIN_ATTEMPT_MS = 20;
 /** The first probe after a DC goes out of rotation. */
 const FIRST_PROBE_MS = 100;
 /** A DC whose last success is older than this is probed by health() (others answer from state). */
@@ -271,7 +273,7 @@ export class LdapPool {
     for (const server of this.#servers) {
       if (server.open) continue;
       const remaining = deadline - performance.now();
-      if (remaining <= 0) break;
+      if (remaining < MIN_ATTEMPT_MS) break;
       const budget = Math.min(this.#attemptMs, remaining);
       let conn = server.connections[0]!;
       for (const c of server.connections) if (c.inFlight < conn.inFlight) conn = c;
@@ -287,7 +289,9 @@ export class LdapPool {
         const mapped = mapLdapError(error, server.url, 'search', this.#options.bindDn);
         if (!isRetriable(mapped) && mapped.code !== 'DG_ERR_DIRECTORY_BIND') throw mapped;
         this.#discard(conn);
-        this.#failed(server, mapped);
+        // A timeout within a short remainder of the request's budget (well under a full attempt) is not the DC's fault.
+        if (mapped.code !== 'DG_ERR_DIRECTORY_TIMEOUT' || budget >= this.#attemptMs * 0.9) this.#failed(server, mapped);
+        else server.errors++;
         lastError = mapped;
       } finally {
         conn.inFlight--;
