@@ -182,3 +182,23 @@ t.test('/metrics: per-DC up, latency and errors; change-tracking state and the a
   t.match(text, /devicegate_directory_last_change_age_seconds \d/);
   t.notMatch(text, new RegExp(main.password), 'no password in the exposition');
 });
+
+t.test('change tracking that fails is logged once, answers live at most their TTL, and the cache is dropped when it resumes', async (t) => {
+  const s = await slapd();
+  const h = await openHarness(s, { changePollMs: 100 });
+  t.teardown(() => h.close());
+  t.match(await h.decide(), { decision: 'permit' });
+  const started = performance.now();
+  while (((h.dir.changes as unknown as { polls: number }).polls ?? 0) < 2 && performance.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
+  await s.stopHard();
+  await new Promise((r) => setTimeout(r, 600));
+  t.match((await h.dir.health()).changeTracking, { ok: false }, 'tracking reports the failure');
+  t.equal(h.log.filter((l) => l.startsWith('warn change tracking failed')).length, 1, 'logged once');
+  t.equal((await h.decide()).decision, 'permit', 'the cached answer stands within its TTL');
+  await s.restart();
+  const back = performance.now();
+  while (!h.log.some((l) => l.includes('change tracking resumed')) && performance.now() - back < 10_000) await new Promise((r) => setTimeout(r, 50));
+  t.ok(h.log.some((l) => l.startsWith('info change tracking resumed')), 'resumption logged');
+  t.equal(h.engine.directory.size, 0, 'the cache was dropped (changes may have been missed)');
+  t.match(await h.decide(), { decision: 'permit', source: 'directory' });
+});
