@@ -131,6 +131,7 @@ export class ChangeTracker implements ChangeTracking {
         batch = { reset: true, reason: 'change tracking resumed after a failure' };
       }
     } catch (error) {
+      if (this.#closed) return;
       this.#ok = false;
       this.#lastError = (error as Error).message;
       if (!this.#failing) {
