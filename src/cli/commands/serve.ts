@@ -77,8 +77,9 @@ export interface ServeSettings {
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const CONFIG_KEYS = new Set([
-  'directory', 'rules', 'host', 'port', 'bindDn', 'password', 'baseDn', 'caFile', 'startTls', 'tlsInsecure', 'ldapTimeout', 'logLevel',
-  'ldapAttemptTimeout', 'cacheTtl', 'cacheNegativeTtl', 'staleIfError', 'changePoll', 'tlsCert', 'tlsKey', 'tlsClientCa', 'bodyLimit', 'trustProxy',
+  'directory', 'rules', 'host', 'port', 'bindDn', 'password', 'baseDn', 'caFile', 'startTls', 'tlsInsecure', 'ldapTimeout', 'logLevel', 'tlsCert', 'tlsKey', 'tlsClientCa', 'bodyLimit', 'trustProxy',
+  // cache, change tracking and per-DC attempts (README "Directory changes, DC failures and the cache")
+  'ldapAttemptTimeout', 'cacheTtl', 'cacheNegativeTtl', 'staleIfError', 'changePoll',
 ]);
 
 async function readConfig(file: string, cwd: string): Promise<Record<string, unknown>> {
