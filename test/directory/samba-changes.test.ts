@@ -1,6 +1,7 @@
 // Directory freshness against a real Samba AD DC: change tracking by uSNChanged (deletions through
 // the Show Deleted control), a hung first DC, bind failures logged once.
 import t from 'tap';
+import { readdirSync, readFileSync } from 'node:fs';
 import { openDirectory, type DirectoryLogger } from '../../src/directory/index.js';
 import { startSambaDc, startSilentServer, type SambaServer } from '../harness/index.js';
 import { SAMBA_ADMIN_PASSWORD } from '../harness/start-samba-dc.js';
@@ -13,6 +14,15 @@ t.before(async () => {
   server = await startSambaDc(spec.ldifPath, spec.serviceAccount);
 });
 t.teardown(() => server?.stop());
+/** Resolves once every thread of `pid` is in state T (stopped), per /proc. */
+async function untilStopped(pid: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    if (tasks.every((task) => /^\d+ \(.*\) T /.test(readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8')))) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`samba ${pid} did not stop`);
+}
 const admin = () => ({ url: server.url, dn: 'CN=Administrator,CN=Users,DC=contoso,DC=com', password: SAMBA_ADMIN_PASSWORD });
 
 t.test('at defaults (poll 1 s, TTL 60 s) a disabled device is denied within 5 s', async (t) => {
@@ -28,6 +38,39 @@ t.test('at defaults (poll 1 s, TTL 60 s) a disabled device is denied within 5 s'
   t.match((await h.dir.health()).changeTracking, { mode: 'usn', ok: true, deletions: 'presence' });
   await setAttribute(admin(), dn, 'msDS-IsEnabled', 'TRUE');
   await until('disable', h, (d) => d.decision === 'permit', 15_000);
+});
+
+t.test('two Samba DCs, the first frozen (SIGSTOP): no false deny, each decision within one attempt timeout plus the healthy DC', async (t) => {
+  const first = await startSambaDc(spec.ldifPath, spec.serviceAccount);
+  t.teardown(async () => {
+    try {
+      process.kill(first.pid, 'SIGCONT');
+    } catch { /* gone */ }
+    await first.stop();
+  });
+  const attemptTimeoutMs = 1000;
+  const h = await openHarness(server, { urls: `${first.url},${server.url}`, ttlMs: 0, attemptTimeoutMs, changePollMs: 0 });
+  t.teardown(() => h.close());
+  t.match(await h.decide(), { decision: 'permit', source: 'directory' });
+  process.kill(first.pid, 'SIGSTOP');
+  await untilStopped(first.pid);
+  const times: number[] = [];
+  const outcomes: string[] = [];
+  const stop = performance.now() + 2000;
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (performance.now() < stop) {
+      const started = performance.now();
+      const d = await h.decide();
+      times.push(performance.now() - started);
+      outcomes.push(d.decision === 'permit' ? 'permit' : `${d.decision}: ${d.status}: ${d.reason}`);
+    }
+  }));
+  const sorted = [...times].sort((a, b) => a - b);
+  t.comment(`frozen first Samba DC: ${outcomes.length} decisions, p99 ${Math.round(sorted[Math.floor(sorted.length * 0.99)] ?? 0)} ms, max ${Math.round(sorted.at(-1) ?? 0)} ms`);
+  t.ok(outcomes.length >= 8);
+  t.same(outcomes.filter((o) => o !== 'permit').slice(0, 3), [], `no false deny (log: ${h.log.join('; ')})`);
+  t.ok((sorted.at(-1) ?? 0) <= attemptTimeoutMs + 1500, `slowest ${Math.round(sorted.at(-1) ?? 0)} ms`);
+  t.match((await h.dir.health()).servers, [{ url: first.url, ok: false, breaker: 'open' }, { url: server.url, ok: true }]);
 });
 
 t.test('a hung first DC: no false deny, each decision within one attempt timeout plus Samba', async (t) => {
