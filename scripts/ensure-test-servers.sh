@@ -20,6 +20,8 @@ command -v mono >/dev/null 2>&1 || need+=(mono-runtime)
 [ -e /usr/lib/mono/4.5/System.Runtime.Serialization.dll ] || need+=(libmono-system-runtime-serialization4.0-cil)
 # curl: test/server/bounded-work.test.ts sends a 2 MB body with curl's default Expect: 100-continue.
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# HAProxy: the scale-out test puts two replicas behind it (test/server/scale-out.test.ts)
+{ command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ]; } || need+=(haproxy)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "ensure-test-servers: missing ${need[*]}; install them (Debian: apt-get install --no-install-recommends ${need[*]})" >&2

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { DeviceDirectory, DeviceQuery, DeviceRecord } from '../directory/index.js';
+import type { ChangeBatch, DeviceDirectory, DeviceQuery, DeviceRecord } from '../directory/index.js';
 
 export type CacheSource = 'cache' | 'directory' | 'stale_cache';
 
@@ -15,7 +15,7 @@ export interface DeviceCacheOptions {
   readonly ttlMs?: number;
   /** Fresh lifetime of a not-found answer, ms (default 10,000). */
   readonly negativeTtlMs?: number;
-  /** How long past freshness an entry may still answer when the directory fails, ms (default 300,000; 0 = never). */
+  /** How long past freshness an entry may still answer when the directory fails, ms (default 0 = never: an outage never extends a permit). */
   readonly staleIfErrorMs?: number;
   /** Clock in ms (tests); default performance.now. */
   readonly now?: () => number;
@@ -30,6 +30,8 @@ export interface CacheCounters {
   errors: number;
   /** Misses that joined a search already in flight (single-flight). */
   coalesced: number;
+  /** Entries dropped because change tracking reported their device changed (or a reset). */
+  invalidated: number;
 }
 
 /** A DeviceDirectory with a cache in front; `lookup` also says where each answer came from. */
@@ -44,6 +46,8 @@ export interface CachedDeviceDirectory extends DeviceDirectory {
   peek(query: DeviceQuery): CachedAnswer | undefined;
   /** Purge entries for one device (cache key, thumbprint, device ID or key) or all; returns how many went. */
   purge(key?: string): number;
+  /** Apply a batch of directory changes: drop the entries of changed devices and every not-found answer. */
+  applyChanges(batch: ChangeBatch): number;
   readonly size: number;
 }
 
@@ -75,7 +79,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export function createCachedDirectory(inner: DeviceDirectory, options: DeviceCacheOptions = {}): CachedDeviceDirectory {
   const ttl = options.ttlMs ?? 60_000;
   const negativeTtl = options.negativeTtlMs ?? 10_000;
-  const staleIfError = options.staleIfErrorMs ?? 300_000;
+  const staleIfError = options.staleIfErrorMs ?? 0;
   const clock = options.now ?? (() => performance.now());
   const lru = new LRUCache<string, Entry>({
     max: options.max ?? 10_000,
@@ -85,13 +89,16 @@ export function createCachedDirectory(inner: DeviceDirectory, options: DeviceCac
     perf: { now: clock },
   });
   const inflight = new Map<string, Promise<CachedAnswer>>();
-  const counters: CacheCounters = { hits: 0, misses: 0, stale: 0, errors: 0, coalesced: 0 };
+  const counters: CacheCounters = { hits: 0, misses: 0, stale: 0, errors: 0, coalesced: 0, invalidated: 0 };
+  /** Bumped by every invalidation: an answer fetched across one is handed out but not stored. */
+  let generation = 0;
 
   async function fetchAndStore(key: string, query: DeviceQuery, previous: Entry | undefined): Promise<CachedAnswer> {
+    const startedIn = generation;
     try {
       const record = await inner.find(query);
       const life = record === undefined ? negativeTtl : ttl;
-      if (life > 0) {
+      if (life > 0 && startedIn === generation) {
         const now = clock();
         const hit: CachedAnswer = Object.freeze({ record, source: 'cache' });
         lru.set(key, { value: record ?? NOT_FOUND, freshUntil: now + life, staleUntil: now + life + staleIfError, hit }, { ttl: life + staleIfError });
@@ -161,6 +168,37 @@ export function createCachedDirectory(inner: DeviceDirectory, options: DeviceCac
     return doomed.length;
   }
 
+  function applyChanges(batch: ChangeBatch): number {
+    generation++;
+    if (batch.reset) {
+      const n = lru.size;
+      lru.clear();
+      counters.invalidated += n;
+      return n;
+    }
+    if (batch.changes.length === 0) return 0;
+    const dns = new Set<string>();
+    const guids = new Set<string>();
+    for (const change of batch.changes) {
+      if (change.dn !== undefined) dns.add(change.dn.toLowerCase());
+      if (change.objectGuid !== undefined) guids.add(change.objectGuid);
+    }
+    const doomed: string[] = [];
+    for (const [k, entry] of lru.entries()) {
+      // A not-found answer may be for a device just added or changed: drop them all (they are short-lived).
+      if (entry.value === NOT_FOUND || dns.has(entry.value.dn.toLowerCase()) || (entry.value.objectGuid !== undefined && guids.has(entry.value.objectGuid))) doomed.push(k);
+    }
+    for (const k of doomed) lru.delete(k);
+    counters.invalidated += doomed.length;
+    return doomed.length;
+  }
+
+  function* watchedGuids(): Iterable<string> {
+    for (const entry of lru.values()) if (entry.value !== NOT_FOUND && entry.value.objectGuid !== undefined) yield entry.value.objectGuid;
+  }
+
+  const unsubscribe = inner.changes && (ttl > 0 || negativeTtl > 0) ? inner.changes.subscribe(applyChanges, watchedGuids) : undefined;
+
   return {
     backend: inner.backend,
     get description() {
@@ -177,12 +215,16 @@ export function createCachedDirectory(inner: DeviceDirectory, options: DeviceCac
     lookup,
     peek,
     purge,
+    applyChanges,
     async find(query) {
       return (await lookup(query)).record;
     },
     issuerCertificates: () => inner.issuerCertificates(),
     searchAttributes: (filter, attributes, sizeLimit) => inner.searchAttributes(filter, attributes, sizeLimit),
     health: () => inner.health(),
-    close: () => inner.close(),
+    close: () => {
+      unsubscribe?.();
+      return inner.close();
+    },
   };
 }

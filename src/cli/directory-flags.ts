@@ -15,6 +15,7 @@ export const DIRECTORY_OPTIONS = {
   'start-tls': { type: 'boolean' },
   'tls-insecure': { type: 'boolean' },
   'ldap-timeout': { type: 'string' },
+  'ldap-attempt-timeout': { type: 'string' },
 } as const;
 
 export const DIRECTORY_HELP = `  --rules DIR         rules/ directory (default: the package's sample rules/)
@@ -25,7 +26,10 @@ export const DIRECTORY_HELP = `  --rules DIR         rules/ directory (default: 
   --ca-file F         CA certificates (PEM) trusted for ldaps:// and --start-tls
   --start-tls         upgrade ldap:// connections with StartTLS
   --tls-insecure      do not check the DC's TLS certificate (labs only)
-  --ldap-timeout MS   budget per LDAP operation, all DCs included (default 5000)`;
+  --ldap-timeout MS   budget per LDAP operation, all DCs included (default 5000)
+  --ldap-attempt-timeout MS
+                      budget of one attempt on one DC; a DC that misses it is taken out of
+                      rotation and probed in the background (default 2000, at most --ldap-timeout)`;
 
 /** Values of DIRECTORY_OPTIONS as parseArgs returns them (or as a --config file gives them). */
 export interface DirectoryFlags {
@@ -37,6 +41,15 @@ export interface DirectoryFlags {
   readonly 'start-tls'?: boolean | undefined;
   readonly 'tls-insecure'?: boolean | undefined;
   readonly 'ldap-timeout'?: string | undefined;
+  readonly 'ldap-attempt-timeout'?: string | undefined;
+}
+
+/** A flag holding whole milliseconds (0 allowed when `zero`). */
+export function parseMs(flag: string, text: string | undefined, zero: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || (!zero && value <= 0)) throw new UsageError(`--${flag} must be a ${zero ? 'whole' : 'positive'} number of milliseconds, got "${text}"`);
+  return value;
 }
 
 /** Flags (then DEVICEGATE_LDAP_* from the environment) to openDirectory options; paths relative to cwd. */
@@ -49,6 +62,8 @@ export function directoryOptionsFromFlags(flags: DirectoryFlags, io: Pick<CliIO,
     timeoutMs = Number(flags['ldap-timeout']);
     if (!/^\d+$/.test(flags['ldap-timeout']) || timeoutMs <= 0) throw new UsageError(`--ldap-timeout must be a positive number of milliseconds, got "${flags['ldap-timeout']}"`);
   }
+  const attemptTimeoutMs = parseMs('ldap-attempt-timeout', flags['ldap-attempt-timeout'], false);
+  if (attemptTimeoutMs !== undefined && attemptTimeoutMs > (timeoutMs ?? 5000)) throw new UsageError(`--ldap-attempt-timeout (${attemptTimeoutMs}) cannot exceed --ldap-timeout (${timeoutMs ?? 5000})`);
   return {
     url: flags.directory ?? defaultPath(DEFAULT_DIRECTORY.slice('ldif:'.length), '--directory ldif:PATH or ldap[s]://HOST', DEFAULT_DIRECTORY),
     cwd: io.cwd,
@@ -59,6 +74,7 @@ export function directoryOptionsFromFlags(flags: DirectoryFlags, io: Pick<CliIO,
     ...(flags['start-tls'] === true ? { startTls: true } : {}),
     ...(flags['tls-insecure'] === true ? { tlsInsecure: true } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(attemptTimeoutMs !== undefined ? { attemptTimeoutMs } : {}),
   };
 }
 

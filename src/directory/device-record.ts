@@ -55,7 +55,71 @@ export interface DirectoryHealth {
   readonly backend: 'ldif' | 'ldap';
   readonly detail: string;
   /** ldap only: one entry per DC URL. */
-  readonly servers?: readonly { readonly url: string; readonly ok: boolean; readonly connections: number; readonly inFlight: number; readonly lastError?: string }[];
+  readonly servers?: readonly DirectoryServerHealth[];
+  /** ldap only: the state of change tracking (see ChangeTracking). */
+  readonly changeTracking?: ChangeTrackingState;
+}
+
+/** One DC as health() and /metrics see it. */
+export interface DirectoryServerHealth {
+  readonly url: string;
+  readonly ok: boolean;
+  readonly connections: number;
+  readonly inFlight: number;
+  readonly lastError?: string;
+  /** Breaker state: closed (in rotation) or open (out of rotation, probed in the background). */
+  readonly breaker?: 'closed' | 'open';
+  /** Latency of the last successful operation or probe, ms. */
+  readonly latencyMs?: number;
+  /** Failed attempts on this DC since start. */
+  readonly errors?: number;
+}
+
+/** One change to a device object the directory reported. */
+export interface DirectoryChange {
+  readonly kind: 'add' | 'modify' | 'delete';
+  /** DN as the server reports it (a deleted AD object's tombstone DN differs from its live one). */
+  readonly dn?: string;
+  /** objectGUID (AD) as lower-case text, when the server gives it. */
+  readonly objectGuid?: string;
+}
+
+/**
+ * What change tracking reports: changed objects, or `reset` when changes may have been missed
+ * (tracking failed over to another DC, or came back after a failure): drop everything cached.
+ */
+export type ChangeBatch =
+  | { readonly reset: false; readonly changes: readonly DirectoryChange[] }
+  | { readonly reset: true; readonly reason: string };
+
+export interface ChangeTrackingState {
+  /** usn: AD uSNChanged (+ Show Deleted); accesslog: slapd cn=accesslog; none: not available (cache TTL only). */
+  readonly mode: 'usn' | 'accesslog' | 'none' | 'starting';
+  readonly ok: boolean;
+  readonly intervalMs: number;
+  /** DC the cursor belongs to. */
+  readonly server?: string;
+  /** Milliseconds since the last successful poll (undefined before the first one). */
+  readonly lastPollAgeMs?: number;
+  /** Milliseconds since the last change seen (undefined when none was seen). */
+  readonly lastChangeAgeMs?: number;
+  /**
+   * How deleted devices are seen: tombstones (AD: Show Deleted permitted to the account), presence
+   * (AD otherwise: cached devices' objectGUIDs are looked up when the DC's USN moved), accesslog
+   * (slapd), or none (the TTL alone).
+   */
+  readonly deletions?: 'tombstones' | 'presence' | 'accesslog' | 'none';
+  readonly lastError?: string;
+}
+
+/** A feed of device changes, polled in the background while anyone listens. */
+export interface ChangeTracking {
+  /**
+   * `watched` lists the objectGUIDs the subscriber holds: where tombstones cannot be read, those are
+   * checked for presence so a deleted device is still seen.
+   */
+  subscribe(listener: (batch: ChangeBatch) => void, watched?: () => Iterable<string>): () => void;
+  state(): ChangeTrackingState;
 }
 
 export interface DirectoryStats {
@@ -90,4 +154,6 @@ export interface DeviceDirectory {
    */
   sampleDevices?(limit: number): Promise<readonly DeviceRecord[]>;
   close(): Promise<void>;
+  /** ldap only: follows changes to device objects so a cache can drop what changed. */
+  readonly changes?: ChangeTracking;
 }

@@ -1,4 +1,4 @@
-export type { DeviceDirectory, DeviceQuery, DeviceRecord, DirectoryHealth, DirectoryStats } from './device-record.js';
+export type { DeviceDirectory, DeviceQuery, DeviceRecord, DirectoryHealth, DirectoryStats, DirectoryServerHealth, DirectoryChange, ChangeBatch, ChangeTracking, ChangeTrackingState } from './device-record.js';
 export { DirectoryError, DIRECTORY_ERROR_CODES, isDirectoryError, type DirectoryErrorCode } from './errors.js';
 export { bytesToGuid, guidToBytes } from './guid-codec.js';
 export { binarySidToText, sidTextToBinary, decodeSid, isSidText } from './sid-codec.js';
@@ -34,3 +34,5 @@ export {
   type ScannedUser,
   type UserLookup,
 } from './directory-scanner.js';
+export { ChangeTracker, type ChangeTrackerOptions } from './change-tracker.js';
+export { SILENT_LOGGER, type DirectoryLogger } from './directory-logger.js';

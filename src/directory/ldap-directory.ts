@@ -1,4 +1,5 @@
 import type { Entry, Filter } from 'ldapts';
+import { ChangeTracker } from './change-tracker.js';
 import type { DeviceDirectory, DeviceQuery, DeviceRecord, DirectoryHealth, DirectoryStats } from './device-record.js';
 import { decodeDevice, valueToString } from './decode-device.js';
 import {
@@ -22,6 +23,8 @@ const ISSUER_ATTRS = ['msDS-IssuerPublicCertificates', 'msDS-CloudIssuerPublicCe
 export interface LdapDirectoryOptions extends LdapPoolOptions {
   /** Domain DN; when absent, discovered from the RootDSE. */
   readonly baseDn?: string;
+  /** Change-tracking poll interval, ms (default 1000; 0 = off, the cache TTL alone bounds staleness). */
+  readonly changePollMs?: number;
 }
 
 interface Naming {
@@ -56,13 +59,28 @@ export class LdapDirectory implements DeviceDirectory {
   readonly #pool: LdapPool;
   readonly #baseDn?: string;
   readonly #timeLimit: number;
+  readonly #tracker: ChangeTracker;
+  /** Follows device changes (polling starts with the first subscriber). A field, not a getter: proxies read it. */
+  readonly changes: ChangeTracker;
   #naming?: Promise<Naming>;
   #resolved?: Naming;
 
   constructor(options: LdapDirectoryOptions) {
     this.#pool = new LdapPool(options);
     if (options.baseDn !== undefined) this.#baseDn = options.baseDn;
-    this.#timeLimit = Math.max(1, Math.ceil(options.timeoutMs / 1000));
+    // The server's own limit is whole seconds (Samba counts it from a second boundary, so 1 s can
+    // expire at once): the attempt deadline is ours, this only stops runaway searches.
+    this.#timeLimit = Math.max(2, Math.ceil(options.timeoutMs / 1000));
+    this.#tracker = new ChangeTracker(this.#pool, () => this.#discover(), {
+      intervalMs: options.changePollMs ?? 1000,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    this.changes = this.#tracker;
+  }
+
+  /** Operations answered by a later DC after an earlier one failed them. */
+  failovers(): number {
+    return this.#pool.failovers;
   }
 
   get description(): string {
@@ -213,14 +231,19 @@ export class LdapDirectory implements DeviceDirectory {
     return out;
   }
 
+  /**
+   * Cheap: DCs in rotation that answered in the last few seconds are not contacted; DCs out of
+   * rotation report their breaker state (they are probed in the background).
+   */
   async health(): Promise<DirectoryHealth> {
     await this.#pool.probe();
     const servers = this.#pool.state();
     const up = servers.filter((s) => s.ok).length;
-    return { ok: up > 0, backend: 'ldap', detail: `${up}/${servers.length} domain controllers answering`, servers };
+    return { ok: up > 0, backend: 'ldap', detail: `${up}/${servers.length} domain controllers answering`, servers, changeTracking: this.#tracker.state() };
   }
 
   async close(): Promise<void> {
+    this.#tracker.close();
     await this.#pool.close();
   }
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { normalizeTextBytes } from '../text/index.js';
 import { resolve } from 'node:path';
 import type { DeviceDirectory } from './device-record.js';
+import type { DirectoryLogger } from './directory-logger.js';
 import { DirectoryError } from './errors.js';
 import { LdapDirectory } from './ldap-directory.js';
 import { openLdifDirectory } from './ldif-directory.js';
@@ -27,6 +28,12 @@ export interface DirectoryOptions {
   readonly poolSize?: number;
   /** Keep-alive probe interval for idle connections (default 300000; AD drops idle ones after 900 s). */
   readonly keepAliveMs?: number;
+  /** Budget of one attempt on one DC, ms (default min(2000, timeoutMs)). */
+  readonly attemptTimeoutMs?: number;
+  /** Change-tracking poll interval, ms (default 1000; 0 = off). */
+  readonly changePollMs?: number;
+  /** Where DC down/up, bind failures and change tracking are logged (default: nowhere). */
+  readonly logger?: DirectoryLogger;
   /** Base for relative ldif: paths and caFile. */
   readonly cwd?: string;
 }
@@ -114,12 +121,20 @@ export async function openDirectory(options: DirectoryOptions): Promise<DeviceDi
     return openLdifDirectory(path, cwd);
   }
   const settings = await ldapConnectionSettings(options);
+  const timeoutMs = settings.timeoutMs;
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? Math.min(2000, timeoutMs);
+  if (!Number.isFinite(attemptTimeoutMs) || attemptTimeoutMs <= 0) throw config('attempt timeout must be a positive number of milliseconds', 'attemptTimeoutMs');
+  if (attemptTimeoutMs > timeoutMs) throw config(`the per-DC attempt timeout (${attemptTimeoutMs} ms) cannot exceed the LDAP budget (${timeoutMs} ms)`, 'attemptTimeoutMs');
+  const changePollMs = options.changePollMs ?? 1000;
+  if (!Number.isInteger(changePollMs) || changePollMs < 0) throw config('change-poll interval must be a whole number of milliseconds (0 = off)', 'changePollMs');
   const poolSize = options.poolSize ?? 2;
   if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 64) throw config('pool size must be an integer from 1 to 64', 'poolSize');
   return new LdapDirectory({
     ...settings,
     poolSize,
     keepAliveMs: options.keepAliveMs ?? 300_000,
-    retryDownMs: Math.min(30_000, Math.max(1000, settings.timeoutMs)),
+    attemptTimeoutMs,
+    changePollMs,
+    ...(options.logger ? { logger: options.logger } : {}),
   });
 }

@@ -316,6 +316,60 @@ export class ServerMetrics {
           },
         });
       }
+      new Gauge({
+        name: 'devicegate_ldap_server_latency_seconds',
+        help: 'Recent latency of LDAP operations per server (moving average of successful ones)',
+        labelNames: ['server'] as const,
+        registers,
+        async collect() {
+          const h = await health().catch(() => undefined);
+          this.reset();
+          for (const s of h?.servers ?? []) if (s.latencyMs !== undefined) this.set({ server: s.url }, s.latencyMs / 1000);
+        },
+      });
+      new Counter({
+        name: 'devicegate_ldap_server_errors_total',
+        help: 'Failed LDAP attempts per server (timeouts, refused or dropped connections, refused binds)',
+        labelNames: ['server'] as const,
+        registers,
+        async collect() {
+          const h = await health().catch(() => undefined);
+          this.reset();
+          for (const s of h?.servers ?? []) this.inc({ server: s.url }, s.errors ?? 0);
+        },
+      });
+      new Gauge({
+        name: 'devicegate_directory_change_tracking_up',
+        help: 'Change tracking polls the directory successfully (1) or not (0); absent without change tracking',
+        registers,
+        async collect() {
+          const h = await health().catch(() => undefined);
+          this.reset();
+          if (h?.changeTracking && h.changeTracking.mode !== 'none') this.set(h.changeTracking.ok ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: 'devicegate_directory_last_change_age_seconds',
+        help: 'Seconds since change tracking last saw a device change (absent until one is seen)',
+        registers,
+        async collect() {
+          const h = await health().catch(() => undefined);
+          this.reset();
+          const age = h?.changeTracking?.lastChangeAgeMs;
+          if (age !== undefined) this.set(age / 1000);
+        },
+      });
+      new Gauge({
+        name: 'devicegate_directory_last_poll_age_seconds',
+        help: 'Seconds since change tracking last polled the directory successfully',
+        registers,
+        async collect() {
+          const h = await health().catch(() => undefined);
+          this.reset();
+          const age = h?.changeTracking?.lastPollAgeMs;
+          if (age !== undefined) this.set(age / 1000);
+        },
+      });
     }
   }
 }

@@ -63,12 +63,19 @@ export function ldapFailureCases(t: Test, server: () => LiveServer, spec: Fixtur
     const health = await dir.health();
     t.same(health.servers?.map((s) => s.ok), [false, true]);
     t.equal(health.ok, true);
-    // A hanging DC first: the deadline is shared, so failover happens only if time remains.
+    // A hanging DC first: with the attempt timeout equal to the budget, nothing is left for the next DC.
     const dir2 = await openDirectory({ url: `${silent.url},${server().url}`, bindDn: server().bindDn, password: server().password, timeoutMs: 500 });
     t.teardown(() => dir2.close());
     await t.rejects(dir2.find({ kind: 'deviceId', deviceId: deviceId() }), { code: 'DG_ERR_DIRECTORY_TIMEOUT' });
     const after = await dir2.find({ kind: 'deviceId', deviceId: deviceId() });
-    t.equal(after?.deviceId, deviceId(), 'the next look-up skips the DC marked down');
+    t.equal(after?.deviceId, deviceId(), 'the next look-up skips the DC out of rotation');
+    // With a per-DC attempt timeout below the budget, the same request goes on to the next DC.
+    const dir3 = await openDirectory({ url: `${silent.url},${server().url}`, bindDn: server().bindDn, password: server().password, timeoutMs: 5000, attemptTimeoutMs: 300 });
+    t.teardown(() => dir3.close());
+    const started = Date.now();
+    t.equal((await dir3.find({ kind: 'deviceId', deviceId: deviceId() }))?.deviceId, deviceId(), 'answered by the second DC in the same request');
+    t.ok(Date.now() - started < 300 + 2000, `after ${Date.now() - started} ms (one 300 ms attempt on the hung DC)`);
+    t.match((await dir3.health()).servers, [{ ok: false, breaker: 'open' }, { ok: true, breaker: 'closed' }]);
   });
 }
 

@@ -12,6 +12,7 @@ const HARNESS_VERSION = '1';
 /** Samba's ports are fixed: each instance listens on a loopback address of its own (127.0.0.N). */
 const SAMBA_PORTS = [389, 636, 3268, 3269] as const;
 export const SAMBA_ADMIN_PASSWORD = 'Admin-Passw0rd!';
+let instances = 0;
 
 export interface SambaServer {
   readonly url: string;
@@ -87,7 +88,8 @@ export async function startSambaDc(ldifPath: string, serviceAccount: { dn: strin
       throw new Error(`Samba provisioning failed: ${(error as Error).message}`);
     }
   }
-  const dir = `${template}-run-${process.pid}`;
+  // One folder per instance: a test may run two DCs at once.
+  const dir = `${template}-run-${process.pid}-${++instances}`;
   await rm(dir, { recursive: true, force: true });
   await cp(template, dir, { recursive: true });
   const conf = join(dir, 'etc', 'smb.conf');

@@ -23,6 +23,8 @@ export interface SlapdServer {
   stop(): Promise<void>;
   /** SIGKILL by PID (a DC that dies), keeps the scratch folder until stop(). */
   stopHard(): Promise<void>;
+  /** After stopHard(): start slapd again on the same URL and data (a DC that comes back); `pid` is then the new one. */
+  restart(): Promise<void>;
 }
 
 export interface SlapdOptions {
@@ -65,6 +67,7 @@ export async function startSlapd(ldifPath: string, options: SlapdOptions = {}): 
   };
   try {
     await mkdir(join(dir, 'data'));
+    await mkdir(join(dir, 'accesslog'));
     const schema = join(dir, 'msds-device.schema');
     await writeFile(schema, await readFile(join(SERVERS, 'msds-device.schema')));
     const template = await readFile(join(SERVERS, 'slapd.conf.template'), 'utf8');
@@ -79,7 +82,7 @@ export async function startSlapd(ldifPath: string, options: SlapdOptions = {}): 
     await run(slapadd, ['-q', '-f', conf, '-l', data], { timeoutMs: 120_000 + records.length * 5 });
     const port = await freePort();
     const url = `ldap://127.0.0.1:${port}`;
-    const daemon = startDaemon(slapd, ['-d', '0', '-h', `${url}/`, '-f', conf]);
+    let daemon = startDaemon(slapd, ['-d', '0', '-h', `${url}/`, '-f', conf]);
     cleanup = async () => {
       await daemon.stop();
       await rm(dir, { recursive: true, force: true });
@@ -96,7 +99,9 @@ export async function startSlapd(ldifPath: string, options: SlapdOptions = {}): 
       bindDn: account.dn,
       password: account.password,
       port,
-      pid: daemon.pid,
+      get pid() {
+        return daemon.pid;
+      },
       dir,
       async stop() {
         if (stopped) return;
@@ -104,6 +109,11 @@ export async function startSlapd(ldifPath: string, options: SlapdOptions = {}): 
         await cleanup();
       },
       stopHard: () => daemon.stopHard(),
+      async restart() {
+        await daemon.stopHard();
+        daemon = startDaemon(slapd, ['-d', '0', '-h', `${url}/`, '-f', conf]);
+        await waitForRootDse(url, 10_000, () => daemon.child.exitCode === null);
+      },
     };
   } catch (error) {
     await cleanup();

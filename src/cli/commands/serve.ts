@@ -7,7 +7,7 @@ import { createDecisionEngine } from '../../policy/index.js';
 import { AuditLog, buildServer, loggerOptions, parseApiTokens, ServerMetrics, type DevicegateServer } from '../../server/index.js';
 import { openAuditSink, type AuditSinkHandle } from '../audit-sink.js';
 import { parseCommandArgs } from '../args.js';
-import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags } from '../directory-flags.js';
+import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags, parseMs } from '../directory-flags.js';
 import { LIMIT_CONFIG_KEYS, LIMIT_HELP, LIMIT_OPTIONS, limitsFromFlags, type LimitSettings } from '../limit-flags.js';
 import { EXIT_OK, RejectedInputError, UnavailableError, UsageError, type CliIO, type Command } from '../io.js';
 import { DEFAULT_DIRECTORY, DEFAULT_RULES_DIR } from '../package-root.js';
@@ -24,6 +24,13 @@ Options:
   --host H            listen address (default 127.0.0.1)
   --port P            listen port (default 8080; 0 picks a free one)
 ${DIRECTORY_HELP}
+  --cache-ttl MS      how long a found device is answered from the cache (default 60000; 0 = no cache)
+  --cache-negative-ttl MS
+                      how long a not-found answer is cached (default 10000; 0 = not cached)
+  --stale-if-error MS how long past its TTL a cached answer may stand in while every DC fails
+                      (default 0: an outage never extends a permit)
+  --change-poll MS    how often the directory is polled for changed/deleted devices, which are
+                      dropped from the cache at once (default 1000; 0 = off, the TTL alone bounds it)
   --log-level L       fatal|error|warn|info|debug|trace|silent (default info)
   --tls-cert F        serve HTTPS with this certificate (PEM) ...
   --tls-key F         ... and this key
@@ -69,6 +76,10 @@ const OPTIONS = {
   'audit-sample': { type: 'string' },
   watch: { type: 'boolean' },
   'authzen-pdp': { type: 'string' },
+  'cache-ttl': { type: 'string' },
+  'cache-negative-ttl': { type: 'string' },
+  'stale-if-error': { type: 'string' },
+  'change-poll': { type: 'string' },
 } as const;
 
 export interface ServeSettings {
@@ -83,6 +94,11 @@ export interface ServeSettings {
   startTls?: boolean;
   tlsInsecure?: boolean;
   ldapTimeout?: string;
+  ldapAttemptTimeout?: string;
+  cacheTtl?: string;
+  cacheNegativeTtl?: string;
+  staleIfError?: string;
+  changePoll?: string;
   logLevel: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -105,6 +121,8 @@ const CONFIG_KEYS = new Set<string>([
   'directory', 'rules', 'host', 'port', 'bindDn', 'password', 'baseDn', 'caFile', 'startTls', 'tlsInsecure', 'ldapTimeout', 'logLevel', 'tlsCert', 'tlsKey', 'tlsClientCa', 'bodyLimit', 'trustProxy',
 ]);
 
+// cache, change tracking and per-DC attempts (README "Directory changes, DC failures and the cache")
+for (const key of ['ldapAttemptTimeout', 'cacheTtl', 'cacheNegativeTtl', 'staleIfError', 'changePoll']) CONFIG_KEYS.add(key);
 // Settings added with the audit log, reload and AuthZEN metadata (kept apart from the list above).
 for (const key of ['auditLog', 'auditSample', 'watch', 'authzenPdp']) CONFIG_KEYS.add(key);
 
@@ -170,6 +188,11 @@ export async function resolveServeSettings(argv: readonly string[], io: CliIO): 
     ['baseDn', values['base-dn'], undefined],
     ['caFile', values['ca-file'], undefined],
     ['ldapTimeout', values['ldap-timeout'], undefined],
+    ['ldapAttemptTimeout', values['ldap-attempt-timeout'], undefined],
+    ['cacheTtl', values['cache-ttl'], undefined],
+    ['cacheNegativeTtl', values['cache-negative-ttl'], undefined],
+    ['staleIfError', values['stale-if-error'], undefined],
+    ['changePoll', values['change-poll'], undefined],
     ['tlsCert', values['tls-cert'], undefined],
     ['tlsKey', values['tls-key'], undefined],
     ['tlsClientCa', values['tls-client-ca'], undefined],
@@ -211,6 +234,9 @@ export async function resolveServeSettings(argv: readonly string[], io: CliIO): 
   const limits = limitsFromFlags(values, config);
   if (Object.keys(limits).length > 0) settings.limits = limits;
   if (Array.isArray(config.trustProxy)) settings.trustProxy = config.trustProxy.map(String);
+  for (const [flag, key] of [['cache-ttl', 'cacheTtl'], ['cache-negative-ttl', 'cacheNegativeTtl'], ['stale-if-error', 'staleIfError'], ['change-poll', 'changePoll']] as const) {
+    parseMs(flag, settings[key], true);
+  }
   if ((settings.tlsCert === undefined) !== (settings.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   if (settings.tlsClientCa !== undefined && settings.tlsCert === undefined) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key');
   return settings;
@@ -294,10 +320,21 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
       'start-tls': settings.startTls,
       'tls-insecure': settings.tlsInsecure,
       'ldap-timeout': settings.ldapTimeout,
+      'ldap-attempt-timeout': settings.ldapAttemptTimeout,
     },
     io,
   );
-  const directory = await openDirectory(directoryOptions);
+  const changePollMs = parseMs('change-poll', settings.changePoll, true);
+  const directory = await openDirectory({
+    ...directoryOptions,
+    ...(changePollMs !== undefined ? { changePollMs } : {}),
+    logger: logger.child({ component: 'directory' }),
+  });
+  // At start, one probe of every DC: an unreachable DC or a refused bind is logged now, not at the first request.
+  await directory.health().catch(() => undefined);
+  const cacheTtl = parseMs('cache-ttl', settings.cacheTtl, true);
+  const negativeTtl = parseMs('cache-negative-ttl', settings.cacheNegativeTtl, true);
+  const staleIfError = parseMs('stale-if-error', settings.staleIfError, true);
   // GET /v1/users/{id}/whfb reads users and devices on a connection of its own (connects on first use).
   const whfbScanner = await openScanner(directoryOptions);
   const engine = await createDecisionEngine({
@@ -305,6 +342,11 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
     directory: metrics.instrumentDirectory(directory),
     logger,
     ...(settings.watch === true ? { watch: true } : {}),
+    cache: {
+      ...(cacheTtl !== undefined ? { ttlMs: cacheTtl } : {}),
+      ...(negativeTtl !== undefined ? { negativeTtlMs: negativeTtl } : {}),
+      ...(staleIfError !== undefined ? { staleIfErrorMs: staleIfError } : {}),
+    },
   }).catch(async (error: unknown) => {
     await directory.close().catch(() => undefined);
     throw error;
