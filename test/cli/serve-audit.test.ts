@@ -33,7 +33,7 @@ t.test('serve writes one JSON line per decision to the audit file, with the call
   mkdirSync(join(rules, 'certs'));
   copyFileSync(join(ROOT, 'fixtures/saml/adfs-signing.crt.pem'), join(rules, 'certs/adfs-signing.crt.pem'));
   const farm = JSON.parse(readFileSync(join(rules, 'farm.json'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(join(rules, 'farm.json'), JSON.stringify({ ...farm, samlTrustedSigners: ['certs/adfs-signing.crt.pem'] }));
+  writeFileSync(join(rules, 'farm.json'), JSON.stringify({ ...farm, samlTrustedSigners: [{ certificate: 'certs/adfs-signing.crt.pem', issuers: ['http://adfs.contoso.com/adfs/services/trust'] }] }));
   const dir = mkdtempSync(join(tmpdir(), 'dg-audit-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'log', 'decisions.jsonl');

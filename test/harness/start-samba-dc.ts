@@ -3,7 +3,7 @@ import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adaptForSamba, readFixture } from './adapt-fixture.js';
-import { findBinary, freeLoopbackAddress, run, startDaemon } from './processes.js';
+import { findBinary, freeLoopbackAddress, run, sleep, startDaemon } from './processes.js';
 import { waitForRootDse } from './start-slapd.js';
 import { writeLdif } from './write-ldif.js';
 
@@ -25,6 +25,28 @@ export interface SambaServer {
   readonly caFile: string;
   stop(): Promise<void>;
   stopHard(): Promise<void>;
+}
+
+/** Runs `fn` holding a lock directory (mkdir is atomic); a lock older than 5 minutes is a dead holder's. */
+async function withLock(lock: string, fn: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const since = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (since > 300_000) await rm(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
+      else await sleep(250);
+    }
+  }
+  try {
+    await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -80,13 +102,17 @@ export async function startSambaDc(ldifPath: string, serviceAccount: { dn: strin
   const template = join(tmpdir(), `dg-samba-template-${hash.digest('hex').slice(0, 16)}`);
   const sAMAccountName = /^CN=([^,]+)/i.exec(serviceAccount.dn)?.[1] ?? 'svc-devicelookup';
   if (!(await exists(join(template, 'provisioned')))) {
-    await rm(template, { recursive: true, force: true });
-    try {
-      await provision(template, ldifPath, { sAMAccountName, password: serviceAccount.password });
-    } catch (error) {
+    // Test files run in parallel and may need the same template: one provisions, the others wait.
+    await withLock(`${template}.lock`, async () => {
+      if (await exists(join(template, 'provisioned'))) return;
       await rm(template, { recursive: true, force: true });
-      throw new Error(`Samba provisioning failed: ${(error as Error).message}`);
-    }
+      try {
+        await provision(template, ldifPath, { sAMAccountName, password: serviceAccount.password });
+      } catch (error) {
+        await rm(template, { recursive: true, force: true });
+        throw new Error(`Samba provisioning failed: ${(error as Error).message}`);
+      }
+    });
   }
   // One folder per instance: a test may run two DCs at once.
   const dir = `${template}-run-${process.pid}-${++instances}`;

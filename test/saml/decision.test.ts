@@ -230,7 +230,8 @@ t.test('devicegate decide --saml', async (t) => {
       .join('\n'),
   );
   const out = await runCapture(['decide', '--batch', batch, '--rules', rulesDir, '--directory', `ldif:${LDIF}`]);
-  t.equal(out.code, 0, out.err);
+  t.equal(out.code, 1, 'a batch with failed lines exits 1');
+  t.match(out.err, /4 lines: permit 1; 3 failed/);
   const lines = out.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, { code?: string }> & { decision?: string });
   t.equal(lines[0]!.decision, 'permit');
   t.equal(lines[1]!['error']!.code, 'DG_ERR_SAML_BAD_SIGNATURE');

@@ -156,7 +156,7 @@ t.test('devicegate decide: forged claims, device proof, rule errors', async (t) 
 t.test('farm.json identifierPresentations must be trusted or untrusted', async (t) => {
   await t.rejects(loadRegistry(forgeryRules(t, { identifierPresentations: 'maybe' })), {
     code: 'DG_ERR_POLICY_LOAD',
-    diagnostics: [/farm\.json: "identifierPresentations" must be "trusted" or "untrusted"/],
+    diagnostics: [/farm\.json:\d+:\d+: error: "identifierPresentations" must be "trusted" or "untrusted"/],
   });
   t.equal((await loadRegistry(forgeryRules(t))).farm.identifierPresentations, 'trusted', 'default: as before');
 });
