@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
  * no byte is closed, any other is left to Node's own timeouts. For HTTPS, counted from the end of the
  * TLS handshake. No 'data' listener on the socket: adding one makes Node's HTTP server stop parsing
  * the socket natively (it "unconsumes" it), which cost ~10 µs of CPU per request (measured with
- * bench/http: 31.7 -> see the commit message).
+ * bench/http, audit off: 31.7 -> 24.3 µs per cached decision, bare route 17 µs).
  */
 export function closeSilentConnections(server: Server | HttpsServer, ms: number, tls: boolean): void {
   if (ms <= 0) return;
