@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { compileRuleSet, formatDiagnostic } from '../../language/index.js';
-import { loadRegistry, PolicyLoadError } from '../../policy/index.js';
+import { loadRegistry, PolicyLoadError, type LoadProblem } from '../../policy/index.js';
 import { readTextFile } from '../../text/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT_OK, EXIT_REJECTED, RejectedInputError, UsageError, type Command } from '../io.js';
@@ -54,15 +54,8 @@ export async function isRulesTree(dir: string): Promise<boolean> {
   return TREE_MARKERS.some((m) => names.has(m));
 }
 
-interface LintItem {
-  readonly file: string;
-  readonly line?: number;
-  readonly column?: number;
-  readonly severity: 'error' | 'warning';
-  readonly code?: string;
-  readonly message: string;
-  readonly text: string;
-}
+/** One reported problem: a tree's are the loader's own LoadProblems; a lone rule file's have the same shape. */
+type LintItem = LoadProblem;
 
 /** Lints one rules/ tree through loadRegistry: its problems are exactly why it would not load. */
 async function lintTree(dir: string, cwd: string, lenient: boolean): Promise<{ items: LintItem[]; files: number }> {
