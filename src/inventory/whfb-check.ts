@@ -4,6 +4,9 @@
 import { decodeKeyCredentialLink, isSidText, SHA1_TP_PUBKEY_PREFIX, type DirectoryScanner, type UserLookup } from '../directory/index.js';
 import { normalizeDeviceId } from '../certificate/index.js';
 
+/** Keys (and so device look-ups) one check covers at most. */
+export const MAX_KEYS_CHECKED = 64;
+
 export type CheckStatus = 'pass' | 'fail' | 'warn';
 
 export interface WhfbCheckItem {
@@ -75,8 +78,13 @@ export async function checkWhfb(scanner: DirectoryScanner, userText: string, opt
     return { user: who, ok: false, checks };
   }
   add({ check: 'user_has_ngc_keys', status: 'pass', message: `${ngc.length} NGC key(s)` });
+  // One directory look-up per key: a user with an absurd number of values must not turn one check
+  // (an HTTP request too) into as many searches.
+  if (ngc.length > MAX_KEYS_CHECKED) {
+    add({ check: 'keys_checked', status: 'warn', message: `only the first ${MAX_KEYS_CHECKED} of ${ngc.length} NGC keys are checked`, fix: 'remove stale keys (or pass --device to check one device)' });
+  }
 
-  for (const key of ngc) {
+  for (const key of ngc.slice(0, MAX_KEYS_CHECKED)) {
     const ids = { keyId: key.keyId!, ...(key.deviceId ? { deviceId: key.deviceId } : {}) };
     if (key.deviceId === undefined) {
       add({ check: 'device_written_back', status: 'fail', message: 'the key names no device', fix: 're-provision Windows Hello for Business on the device', ...ids });

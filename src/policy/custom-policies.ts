@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readOptional } from './read-optional.js';
 import { join } from 'node:path';
 import { decodeText } from '../text/index.js';
 import { BUILT_IN_POLICIES, type CustomAccessControlPolicy } from './access-control-policies.js';
@@ -28,15 +29,6 @@ export function parsePolicyConfig(json: unknown): { name?: string; problems: Jso
   return problems.length > 0 ? { problems } : { name: (name as string).trim(), problems };
 }
 
-async function read(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw error;
-  }
-}
 
 /** Loads every custom policy; problems (with file:line:col) go to `found`. */
 export async function loadCustomPolicies(
@@ -61,8 +53,8 @@ export async function loadCustomPolicies(
   for (const slug of slugs) {
     const jsonPath = join(dir, slug, POLICY_JSON);
     const xmlPath = join(dir, slug, POLICY_XML);
-    const jsonBytes = await read(jsonPath);
-    const xmlBytes = await read(xmlPath);
+    const jsonBytes = await readOptional(jsonPath);
+    const xmlBytes = await readOptional(xmlPath);
     if (jsonBytes === undefined) found.push(loadProblem({ file: shown(jsonPath), severity: 'error', message: 'file not found (a custom policy needs its name here)' }));
     if (xmlBytes === undefined) found.push(loadProblem({ file: shown(xmlPath), severity: 'error', message: 'file not found (the policy as AD FS serializes it: PolicyMetadata XML)' }));
     if (jsonBytes === undefined || xmlBytes === undefined) continue;

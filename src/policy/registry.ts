@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { readOptional } from './read-optional.js';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { buildIssuerTrust } from '../certificate/index.js';
 import { compileRuleSet, formatDiagnostic, type CompiledRuleSet } from '../language/index.js';
@@ -69,15 +70,6 @@ export interface LoadRegistryOptions {
   readonly lint?: boolean;
 }
 
-async function readOptional(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw error;
-  }
-}
 
 /** Subdirectories (not starting with '.') of dir, sorted; none when dir does not exist. */
 async function subdirectories(dir: string): Promise<string[]> {

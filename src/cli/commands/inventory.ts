@@ -1,13 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { openScanner } from '../../directory/index.js';
+import { parseRfc3339 } from '../../policy/index.js';
 import { buildInventory, renderFindingsCsv, renderInventoryHtml, renderInventoryTable } from '../../inventory/index.js';
 import { parseCommandArgs } from '../args.js';
 import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directoryOptionsFromFlags } from '../directory-flags.js';
 import { EXIT_OK, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
 
-const { rules: _rules, ...LDAP_OPTIONS } = DIRECTORY_OPTIONS;
-/** The directory flags without --rules (the inventory reads no rules). */
+/** The directory flags without --rules (the inventory and whfb check read no rules). */
+const { rules: _rules, ...ldapOptions } = DIRECTORY_OPTIONS;
+export const LDAP_OPTIONS = ldapOptions;
 export const LDAP_HELP = DIRECTORY_HELP.split('\n').filter((line) => !line.trimStart().startsWith('--rules')).join('\n');
 
 const HELP = `Usage: devicegate inventory [--directory D] [--stale-days N] [--json | --csv F | --html F]
@@ -49,11 +51,10 @@ function positiveInteger(flag: string, text: string | undefined, max: number): n
   return n;
 }
 
-/** RFC 3339 only (2026-11-20T12:00:00Z): Date.parse alone takes many other shapes. */
-export function parseRfc3339(flag: string, text: string): Date {
-  const ok = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i.test(text);
-  const date = new Date(text);
-  if (!ok || Number.isNaN(date.getTime())) throw new UsageError(`--${flag} must be an RFC 3339 time like 2026-11-20T12:00:00Z, got "${text}"`);
+/** --at: RFC 3339 only (the policy's parser, as `decide --at` and the HTTP "at" use). */
+function atFlag(text: string): Date {
+  const date = parseRfc3339(text);
+  if (date === undefined) throw new UsageError(`--at must be an RFC 3339 time like 2026-11-20T12:00:00Z, got "${text.slice(0, 64)}"`);
   return date;
 }
 
@@ -69,7 +70,7 @@ export async function runInventory(argv: readonly string[], io: CliIO): Promise<
   const { values } = parseCommandArgs(argv, OPTIONS);
   const staleDays = positiveInteger('stale-days', values['stale-days'], 36_500);
   const pageSize = positiveInteger('page-size', values['page-size'], 5000);
-  const now = values.at !== undefined ? parseRfc3339('at', values.at) : undefined;
+  const now = values.at !== undefined ? atFlag(values.at) : undefined;
   const scanner = await openScanner(directoryOptionsFromFlags(values, io));
   const progress = io.stderr.isTTY === true && values.json !== true;
   try {

@@ -1,12 +1,10 @@
 import { openScanner } from '../../directory/index.js';
 import { checkWhfb, parseUserLookup } from '../../inventory/index.js';
 import { parseCommandArgs } from '../args.js';
-import { DIRECTORY_OPTIONS, directoryOptionsFromFlags } from '../directory-flags.js';
+import { directoryOptionsFromFlags } from '../directory-flags.js';
 import { EXIT_OK, EXIT_REJECTED, UsageError, type CliIO, type Command } from '../io.js';
-import { LDAP_HELP } from './inventory.js';
+import { LDAP_HELP, LDAP_OPTIONS } from './inventory.js';
 import { normalizeDeviceId } from '../../certificate/index.js';
-
-const { rules: _rules, ...LDAP_OPTIONS } = DIRECTORY_OPTIONS;
 
 const HELP = `Usage: devicegate whfb check --user UPN|SID|DN [--device ID] [--json]
 
