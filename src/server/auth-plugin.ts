@@ -1,7 +1,7 @@
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import { callerOfToken, type ApiToken, type Scope } from './api-tokens.js';
+import { TokenVerifier, type ApiToken, type Scope } from './api-tokens.js';
 import { ServerError } from './errors.js';
 
 /** What a route needs; set per route as `config: { scope }`. Routes without it are public. */
@@ -27,11 +27,11 @@ export interface AuthPluginOptions {
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
 /** Sets request.callerName and returns the caller's scope, or undefined when unauthenticated. */
-function callerScope(request: FastifyRequest, options: AuthPluginOptions): Scope | undefined {
+function callerScope(request: FastifyRequest, options: AuthPluginOptions, verifier: TokenVerifier): Scope | undefined {
   const header = request.headers.authorization;
   if (typeof header === 'string') {
     const match = BEARER.exec(header);
-    const caller = match ? callerOfToken(options.tokens, match[1]!) : undefined;
+    const caller = match ? verifier.callerOf(match[1]!) : undefined;
     if (caller !== undefined) {
       request.callerName = caller.name ?? 'token';
       return caller.scope;
@@ -66,10 +66,11 @@ export function isAuthHook(hook: unknown): boolean {
  */
 async function auth(app: FastifyInstance, options: AuthPluginOptions): Promise<void> {
   app.decorateRequest('callerScope', undefined);
+  const verifier = new TokenVerifier(options.tokens);
   app.decorateRequest('callerName', undefined);
   const check = (needed: Scope): onRequestHookHandler =>
     function authenticate(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-      const scope = callerScope(request, options);
+      const scope = callerScope(request, options, verifier);
       if (scope === undefined) {
         done(new ServerError('DG_ERR_SERVER_UNAUTHENTICATED', 'a valid bearer token (Authorization: Bearer <token>) or client certificate is required'));
         return;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { callerOfToken, generateToken, hashToken, parseApiTokens, scopeOfToken, tokenHashEntry } from '../../src/server/api-tokens.js';
+import { callerOfToken, generateToken, hashToken, parseApiTokens, scopeOfToken, tokenHashEntry, TokenVerifier } from '../../src/server/api-tokens.js';
 
 t.test('parses decide and admin hashes', async (t) => {
   const a = tokenHashEntry('alpha');
@@ -64,4 +64,23 @@ t.test('named entries: NAME= prefix, old syntax still valid, names default to th
     t.throws(() => parseApiTokens(bad), { code: 'DG_ERR_SERVER_CONFIG' }, bad);
   }
   t.throws(() => tokenHashEntry('a', 'decide', 'bad,name'), { code: 'DG_ERR_SERVER_CONFIG' });
+});
+
+t.test('TokenVerifier: answers as callerOfToken, remembers only tokens that matched, never more than are configured', async (t) => {
+  const tokens = parseApiTokens([tokenHashEntry('d1', 'decide', 'farm'), tokenHashEntry('a1', 'admin', 'ops'), tokenHashEntry('both'), tokenHashEntry('both', 'admin')].join(','));
+  const verifier = new TokenVerifier(tokens);
+  const presented = ['d1', 'a1', 'both', 'd1 ', 'D1', '', 'zz', 'a1'];
+  for (let round = 0; round < 3; round++) {
+    for (const p of presented) t.equal(verifier.callerOf(p), callerOfToken(tokens, p), `round ${round}: ${JSON.stringify(p)}`);
+  }
+  t.equal(verifier.remembered, 3, 'the three tokens that matched');
+  // 10,000 wrong tokens later nothing more is remembered, and the right ones still answer.
+  let accepted = 0;
+  for (let i = 0; i < 10_000; i++) if (verifier.callerOf(`wrong-${i}`) !== undefined) accepted++;
+  t.equal(accepted, 0, 'no wrong token accepted');
+  t.equal(verifier.remembered, 3);
+  t.equal(verifier.callerOf('a1')?.scope, 'admin');
+  t.equal(verifier.callerOf('both')?.scope, 'admin');
+  t.equal(verifier.callerOf('d1')?.name, 'farm');
+  t.equal(new TokenVerifier([]).callerOf('d1'), undefined, 'no tokens: nothing matches');
 });
