@@ -113,6 +113,7 @@ function findIssuer(cert: DeviceCertificate, trust: IssuerTrust): X509Certificat
 
 /** undefined-free comparison: a CN that is not a GUID never matches. */
 function sameGuid(cn: string, expected: string): boolean {
+  if (cn === expected) return true; // already canonical: the usual case, no normalizing copy
   try {
     return normalizeDeviceId(cn) === expected;
   } catch {

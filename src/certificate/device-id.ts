@@ -8,6 +8,7 @@ export function normalizeDeviceId(input: string): string {
   if (typeof input !== 'string') {
     throw new CertificateError('DG_ERR_CERT_DEVICE_ID', 'device ID must be a string', 'device.deviceId');
   }
+  if (GUID_RE.test(input)) return input; // already canonical: the usual case, nothing copied
   const trimmed = input.trim();
   const inner = BRACED_RE.exec(trimmed)?.[1] ?? trimmed;
   const lower = inner.toLowerCase();

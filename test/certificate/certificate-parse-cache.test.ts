@@ -34,3 +34,28 @@ t.test('input that does not parse throws every time and is not kept', async (t) 
   for (let i = 0; i < 2; i++) t.throws(() => cache.parse('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'), { code: 'DG_ERR_CERT_MALFORMED' });
   t.equal(cache.size, 0);
 });
+
+t.test('a text with the same length and ending as a remembered one is parsed, not taken for it', async (t) => {
+  const cache = new CertificateParseCache();
+  const good = pems[0]!;
+  const remembered = cache.parse(good);
+  // Same length, same last 96 characters (the cache's key), one character changed in the middle.
+  const middle = Math.floor(good.length / 2);
+  const forged = `${good.slice(0, middle)}!${good.slice(middle + 1)}`;
+  t.equal(forged.length, good.length);
+  t.equal(forged.slice(-96), good.slice(-96));
+  t.throws(() => cache.parse(forged), { code: 'DG_ERR_CERT_MALFORMED' }, 'parsed on its own: not the remembered certificate');
+  // A different valid certificate body under the same key: its own parse.
+  const other = pems.find((p) => p.length === good.length && p !== good);
+  if (other !== undefined) {
+    const spliced = `${other.slice(0, -96)}${good.slice(-96)}`;
+    let parsed: unknown;
+    try {
+      parsed = cache.parse(spliced);
+    } catch {
+      parsed = undefined;
+    }
+    t.not(parsed, remembered, 'never the remembered object for another text');
+  }
+  t.equal(cache.parse(good).thumbprint, remembered.thumbprint, 'the original still parses to itself');
+});
