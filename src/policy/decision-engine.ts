@@ -8,8 +8,8 @@ import { createActiveDirectoryStore } from './active-directory-store.js';
 import type { Decision, DecisionEngine, DecisionRequest, DeviceDescription, DevicePresentation, DeviceProof, RelyingPartySummary, ResolvedDevice, TraceEntry } from './decision-types.js';
 import { DeviceResolver, type Logger } from './device-resolver.js';
 import { PolicyError } from './errors.js';
-import { runPipeline, runPipelineNow } from './pipeline.js';
-import { loadRegistry, type Registry } from './registry.js';
+import { runPipeline, runPipelineNow, type PipelineResult } from './pipeline.js';
+import { loadRegistry, type LoadedRelyingParty, type Registry } from './registry.js';
 import { blockedOutcome, storesWithSkipped } from './store-availability.js';
 import { watchRules } from './rules-watcher.js';
 import { screenCallerClaims, type ScreenedClaims } from './trust-boundary.js';
@@ -96,6 +96,84 @@ function inputClaims(caller: readonly Claim[], device: readonly Claim[]): readon
   return caller.concat(device);
 }
 
+/** The decision from the pipeline's result: trace notes, report-only wrapping, key order of the HTTP schema. */
+function decisionOf(
+  registry: Registry,
+  rp: LoadedRelyingParty,
+  caller: ScreenedClaims,
+  device: ResolvedDevice,
+  view: DeviceView,
+  relyingParty: Decision['relyingParty'],
+  result: PipelineResult,
+): Decision {
+  const trace = result.trace;
+  const skipped = rp.storeGaps !== undefined && (trace !== undefined || result.issuedClaims !== undefined) ? rp.storeGaps.skippedIssuance : [];
+  if (trace !== undefined) for (const s of skipped) trace.push({ stage: 'issuance', rule: s.rule, fired: false, note: s.note });
+  const notes = skipped.length > 0 ? skipped.map((s) => s.note) : undefined;
+  if (trace !== undefined) {
+    if (caller.dropped.length > 0) trace.unshift(boundaryTrace(caller));
+    trace.unshift({
+      stage: 'device',
+      rule: 'device',
+      fired: device.status === 'known',
+      note: `status ${device.status} (source ${device.source})${device.detail !== undefined ? `: ${device.detail}` : ''}`,
+      ...(device.claims.length > 0 ? { produced: device.claims } : {}),
+    });
+  }
+  if (rp.summary.mode === 'reportOnly') {
+    // Key order follows the HTTP response schema, so `decide --json` prints the same bytes.
+    return {
+      decision: 'permit',
+      relyingParty,
+      device: view,
+      reason: {
+        code: 'report_only',
+        ...(result.reason.rule !== undefined ? { rule: result.reason.rule } : {}),
+        message: `report-only relying party: enforcement would answer ${result.decision} (${result.reason.message})`,
+      },
+      policyRevision: registry.revision,
+      enforcement: { mode: 'reportOnly', decision: result.decision, reason: result.reason },
+      ...(trace !== undefined ? { trace } : {}),
+      ...(result.issuedClaims !== undefined ? { issuedClaims: result.issuedClaims } : {}),
+      ...(notes !== undefined ? { notes } : {}),
+    };
+  }
+  if (trace === undefined && result.issuedClaims === undefined) return plainDecision(registry, view, relyingParty, result);
+  return {
+    decision: result.decision,
+    relyingParty,
+    device: view,
+    reason: result.reason,
+    policyRevision: registry.revision,
+    ...(trace !== undefined ? { trace } : {}),
+    ...(result.issuedClaims !== undefined ? { issuedClaims: result.issuedClaims } : {}),
+    ...(notes !== undefined ? { notes } : {}),
+  };
+}
+
+/**
+ * A plain decision (no trace, claims or notes) of a cached device is the same for the same device
+ * view, relying party view and pipeline outcome, all of them shared frozen objects: it is made once,
+ * frozen and handed out again, so that the route can also serialize it once (decisions-route.ts).
+ * Anything not shared (a directory answer, an MFA or fail-closed outcome) gets a fresh object.
+ */
+const plainDecisions = new WeakMap<DeviceView, WeakMap<Decision['relyingParty'], WeakMap<PipelineResult, Decision>>>();
+
+function plainDecision(registry: Registry, view: DeviceView, relyingParty: Decision['relyingParty'], result: PipelineResult): Decision {
+  const shared = Object.isFrozen(view) && Object.isFrozen(relyingParty) && Object.isFrozen(result) && Object.isFrozen(result.reason);
+  if (!shared) return { decision: result.decision, relyingParty, device: view, reason: result.reason, policyRevision: registry.revision };
+  let byParty = plainDecisions.get(view);
+  if (byParty === undefined) plainDecisions.set(view, (byParty = new WeakMap()));
+  let byResult = byParty.get(relyingParty);
+  if (byResult === undefined) byParty.set(relyingParty, (byResult = new WeakMap()));
+  let made = byResult.get(result);
+  if (made === undefined || made.policyRevision !== registry.revision) {
+    made = Object.freeze({ decision: result.decision, relyingParty, device: view, reason: result.reason, policyRevision: registry.revision });
+    byResult.set(result, made);
+  }
+  return made;
+}
+
 /** Assertion IDs remembered for one-time use (bounded; each until its validity ends). */
 const REPLAY_CACHE_MAX = 100_000;
 
@@ -168,7 +246,16 @@ class Engine implements DecisionEngine {
     return decision;
   }
 
-  async #decide(request: DecisionRequest, used: UsedAssertion | undefined): Promise<Decision> {
+  decideNow(request: DecisionRequest): Decision | Promise<Decision> {
+    return request.samlToken === undefined ? this.#decide(request, undefined) : this.decide(request);
+  }
+
+  /**
+   * Synchronous up to the first wait: a fresh cache hit evaluated by synchronous rules returns the
+   * decision itself, with no promise made; a directory search or an attribute-store query returns a
+   * promise. Throws (synchronously) on bad input.
+   */
+  #decide(request: DecisionRequest, used: UsedAssertion | undefined): Decision | Promise<Decision> {
     if (this.#closed) throw new PolicyError('DG_ERR_POLICY_CLOSED', 'the decision engine is closed');
     const registry = this.#registry;
     if (typeof request.relyingParty !== 'string' || request.relyingParty === '') {
@@ -179,8 +266,13 @@ class Engine implements DecisionEngine {
     const at = request.at ?? this.#now();
     const caller = screenCallerClaims(request.samlToken === undefined ? request.claims : this.#samlClaims(registry, rp.summary.identifiers, request, used!));
     const resolving = this.#resolver.resolve(request.device, { at, primarySid: caller.primarySid, identifiers: registry.farm.identifierPresentations });
-    // A fresh cache hit resolves synchronously; only a directory search is awaited.
-    const device = resolving instanceof Promise ? await resolving : resolving;
+    // A fresh cache hit resolves synchronously; only a directory search is waited for.
+    if (resolving instanceof Promise) return resolving.then((device) => this.#decideFor(registry, rp, request, caller, device));
+    return this.#decideFor(registry, rp, request, caller, resolving);
+  }
+
+  /** The decision once the device is resolved (synchronous unless a rule queries an attribute store). */
+  #decideFor(registry: Registry, rp: LoadedRelyingParty, request: DecisionRequest, caller: ScreenedClaims, device: ResolvedDevice): Decision | Promise<Decision> {
     const view = deviceView(device, proofOf(request.device));
     const relyingParty = relyingPartyView(rp.summary);
     if (!rp.summary.enabled) {
@@ -197,52 +289,9 @@ class Engine implements DecisionEngine {
     const stores = storesWithSkipped(registry, this.#stores, registry.unavailableStores);
     const pipelineOptions = { explain, includeIssuedClaims: request.includeIssuedClaims === true, stores };
     // A relying party whose decision rules call a store devicegate cannot serve denies (store-availability.ts).
-    const result = blockedOutcome(rp.storeGaps, explain, request.includeIssuedClaims === true) ?? runPipelineNow(registry, rp, input, pipelineOptions) ?? (await runPipeline(registry, rp, input, pipelineOptions));
-    const trace = result.trace;
-    const skipped = rp.storeGaps !== undefined && (trace !== undefined || result.issuedClaims !== undefined) ? rp.storeGaps.skippedIssuance : [];
-    if (trace !== undefined) for (const s of skipped) trace.push({ stage: 'issuance', rule: s.rule, fired: false, note: s.note });
-    const notes = skipped.length > 0 ? skipped.map((s) => s.note) : undefined;
-    if (trace !== undefined) {
-      if (caller.dropped.length > 0) trace.unshift(boundaryTrace(caller));
-      trace.unshift({
-        stage: 'device',
-        rule: 'device',
-        fired: device.status === 'known',
-        note: `status ${device.status} (source ${device.source})${device.detail !== undefined ? `: ${device.detail}` : ''}`,
-        ...(device.claims.length > 0 ? { produced: device.claims } : {}),
-      });
-    }
-    if (rp.summary.mode === 'reportOnly') {
-      // Key order follows the HTTP response schema, so `decide --json` prints the same bytes.
-      return {
-        decision: 'permit',
-        relyingParty,
-        device: view,
-        reason: {
-          code: 'report_only',
-          ...(result.reason.rule !== undefined ? { rule: result.reason.rule } : {}),
-          message: `report-only relying party: enforcement would answer ${result.decision} (${result.reason.message})`,
-        },
-        policyRevision: registry.revision,
-        enforcement: { mode: 'reportOnly', decision: result.decision, reason: result.reason },
-        ...(trace !== undefined ? { trace } : {}),
-        ...(result.issuedClaims !== undefined ? { issuedClaims: result.issuedClaims } : {}),
-        ...(notes !== undefined ? { notes } : {}),
-      };
-    }
-    if (trace === undefined && result.issuedClaims === undefined) {
-      return { decision: result.decision, relyingParty, device: view, reason: result.reason, policyRevision: registry.revision };
-    }
-    return {
-      decision: result.decision,
-      relyingParty,
-      device: view,
-      reason: result.reason,
-      policyRevision: registry.revision,
-      ...(trace !== undefined ? { trace } : {}),
-      ...(result.issuedClaims !== undefined ? { issuedClaims: result.issuedClaims } : {}),
-      ...(notes !== undefined ? { notes } : {}),
-    };
+    const now = blockedOutcome(rp.storeGaps, explain, request.includeIssuedClaims === true) ?? runPipelineNow(registry, rp, input, pipelineOptions);
+    if (now !== undefined) return decisionOf(registry, rp, caller, device, view, relyingParty, now);
+    return runPipeline(registry, rp, input, pipelineOptions).then((result) => decisionOf(registry, rp, caller, device, view, relyingParty, result));
   }
 
   /**

@@ -124,6 +124,11 @@ export interface DeviceDescription {
  */
 export interface DecisionEngine {
   decide(request: DecisionRequest): Promise<Decision>;
+  /**
+   * The same decision, returned as is when it needs no wait (a fresh cache hit, synchronous rules,
+   * no SAML token) and as a promise otherwise; bad input throws synchronously. For the hot path.
+   */
+  decideNow(request: DecisionRequest): Decision | Promise<Decision>;
   describeDevice(device: DevicePresentation, options?: { primarySid?: string; at?: Date }): Promise<DeviceDescription>;
   relyingParties(): readonly RelyingPartySummary[];
   readonly revision: string;

@@ -284,13 +284,34 @@ async function runStages(registry: Registry, rp: LoadedRelyingParty, input: read
  */
 export function runPipelineNow(registry: Registry, rp: LoadedRelyingParty, input: readonly Claim[], options: PipelineOptions): PipelineResult | undefined {
   if (options.explain || options.includeIssuedClaims || !isSync(registry, rp)) return undefined;
+  const shared = Object.isFrozen(input);
+  if (shared) {
+    const known = outcomesByInput.get(input)?.get(rp);
+    if (known !== undefined) return known;
+  }
+  let outcome: AuthzOutcome;
   try {
-    return decideSync(registry, rp, input);
+    outcome = decideSync(registry, rp, input);
   } catch (error) {
     if (error instanceof StageFailure) return failClosed(error, undefined);
     throw error;
   }
+  if (shared) {
+    let byParty = outcomesByInput.get(input);
+    if (byParty === undefined) outcomesByInput.set(input, (byParty = new WeakMap()));
+    byParty.set(rp, Object.isFrozen(outcome) ? outcome : Object.freeze({ decision: outcome.decision, reason: Object.freeze({ ...outcome.reason }) }));
+  }
+  return outcome;
 }
+
+/**
+ * Outcomes of the synchronous pipeline over a frozen input, per relying party. A frozen input is a
+ * shared one: the claims of a cached device's resolution, when the caller sent no claims of its own.
+ * The outcome is a function of the input and the loaded relying party only (no attribute store, no
+ * clock: rules see nothing else), so it is computed once; a reload makes new relying-party objects,
+ * and a refreshed cache entry new claims. An input with caller claims is a fresh array: evaluated.
+ */
+const outcomesByInput = new WeakMap<readonly Claim[], WeakMap<LoadedRelyingParty, AuthzOutcome>>();
 
 const syncByParty = new WeakMap<LoadedRelyingParty, boolean>();
 

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { DEVICE_CLAIM_TYPES as D } from '../../src/claims/index.js';
+import { DEVICE_CLAIM_TYPES as D, makeClaim } from '../../src/claims/index.js';
 import { createDecisionEngine, type Decision, type DecisionRequest } from '../../src/policy/index.js';
-import { certificatePem, manifest, now, openFixtureDirectory, RULES, user, userClaims } from './helpers.js';
+import { certificatePem, manifest, now, openFixtureDirectory, PERMIT_ALL, rp, RULES, tempRules, user, userClaims } from './helpers.js';
 
 // A cached decision takes the fast path (cache peek, shared device resolution, synchronous pipeline,
 // load-time reasons); explain, a cache miss and an engine without a cache take the general one.
@@ -59,6 +59,11 @@ t.test('cached, uncached and explained decisions agree for every party x present
         t.same(essence(second), essence(first), `${label}: cache hit = first answer`);
         t.same(essence(explained), essence(first), `${label}: explain = plain`);
         t.same(essence(plain), essence(first), `${label}: no cache = cache`);
+        // decideNow: the same answer, handed back without a promise when nothing had to be waited for.
+        const made = cached.decideNow(request);
+        const third = made instanceof Promise ? await made : made;
+        t.same(essence(third), essence(first), `${label}: decideNow = decide`);
+        if (p.device && 'thumbprint' in p.device && third.device.source === 'cache') t.notOk(made instanceof Promise, `${label}: a cache hit is decided synchronously`);
         if (p.device && 'thumbprint' in p.device && second.device.status !== 'directory_unavailable') {
           t.equal(second.device.source, 'cache', `${label}: second look-up is a hit`);
         }
@@ -148,4 +153,37 @@ t.test('a certificate seen before skips the parse, never the time and issuer che
     t.equal((await engine.decide(f)).device.status, 'untrusted_certificate');
     t.equal((await engine.decide(f)).device.status, 'untrusted_certificate', 'repeat of an untrusted certificate');
   }
+});
+
+t.test('a remembered outcome (cached device, no caller claims) is the rules\' outcome, and follows a reload', async (t) => {
+  const DENY_ALL = '=> issue(Type = "http://schemas.microsoft.com/authorization/claims/deny", Value = "true");\n';
+  const rules = await tempRules({ 'relying-parties/app/relying-party.json': rp('App', ['urn:app']), 'relying-parties/app/authorization.rules': PERMIT_ALL });
+  const directory = await openFixtureDirectory();
+  const engine = await createDecisionEngine({ rulesDir: rules.dir, directory, now });
+  t.teardown(async () => {
+    await engine.close();
+    await directory.close();
+    await rules.done();
+  });
+  const known = manifest.devices.find((d) => d.expectedStatus === 'known')!;
+  const request: DecisionRequest = { relyingParty: 'urn:app', device: { thumbprint: known.thumbprint } };
+  await engine.decide(request);
+  const hit = await engine.decide(request);
+  t.equal(hit.decision, 'permit');
+  t.equal(await engine.decide(request), hit, 'a repeated plain decision is the one shared, frozen object');
+  t.ok(Object.isFrozen(hit));
+  await rules.write({ 'relying-parties/app/authorization.rules': DENY_ALL });
+  const reloaded = await engine.reload();
+  t.ok(reloaded.changed);
+  const after = await engine.decide(request);
+  t.equal(after.decision, 'deny', 'the new rules decide, not the remembered outcome');
+  t.equal(after.policyRevision, reloaded.revision);
+  t.equal(after.device.source, 'cache', 'the device is still a cache hit');
+  // A decision with caller claims is evaluated, not answered from the device-only outcome.
+  await rules.write({ 'relying-parties/app/authorization.rules': 'c:[Type == "urn:test:role", Value == "admin"] => issue(Type = "http://schemas.microsoft.com/authorization/claims/permit", Value = "true");\n' });
+  await engine.reload();
+  t.equal((await engine.decide(request)).decision, 'deny', 'no claims: no permit');
+  t.equal((await engine.decide(request)).decision, 'deny', 'again, remembered');
+  t.equal((await engine.decide({ ...request, claims: [makeClaim({ type: 'urn:test:role', value: 'admin' })] })).decision, 'permit', 'with the claim: permit');
+  t.equal((await engine.decide(request)).decision, 'deny', 'and without it again: deny');
 });

@@ -8,12 +8,12 @@ import { ADMIN, DECIDE, LDIF, RULES, errorShape, fixtureApp } from './fixture-ap
 const json = { ...DECIDE, 'content-type': 'application/json' };
 const PAYROLL = 'https://payroll.contoso.com/';
 
-/** The real engine, with decide replaced for one failure mode. */
+/** The real engine, with decide (and its synchronous-when-it-can twin decideNow) replaced for one failure mode. */
 async function engineThat(t: { teardown(fn: () => unknown): void }, decide: DecisionEngine['decide']): Promise<DecisionEngine> {
   const directory = await openLdifDirectory(LDIF);
   t.teardown(() => directory.close());
   const engine = await createDecisionEngine({ rulesDir: RULES, directory });
-  return new Proxy(engine, { get: (target, p) => (p === 'decide' ? decide : bound(target, p)) }) as DecisionEngine;
+  return new Proxy(engine, { get: (target, p) => (p === 'decide' || p === 'decideNow' ? decide : bound(target, p)) }) as DecisionEngine;
 }
 
 /** Engine methods use #private fields: call them on the engine, not the proxy. */

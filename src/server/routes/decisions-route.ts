@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { failClosedReasonOf, parseRfc3339, simulated, type DecisionEngine, type DevicePresentation } from '../../policy/index.js';
+import { failClosedReasonOf, parseRfc3339, simulated, type Decision, type DecisionEngine, type DevicePresentation } from '../../policy/index.js';
 import { ServerError } from '../errors.js';
 import { toClaims } from '../decision-input.js';
 import { BEARER_SECURITY, errorResponses } from '../schemas/common-schemas.js';
@@ -26,7 +26,28 @@ export interface RouteOptions {
   readonly policyDecisionPoint?: () => string;
 }
 
+const JSON_UTF8 = 'application/json; charset=utf-8';
+
 export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { engine, metrics, gate, audit }) => {
+  /**
+   * The JSON of shared decisions (the engine hands out one frozen object per cached device, relying
+   * party and outcome), made once by this route's own response serializer and sent as is after.
+   */
+  const serialized = new WeakMap<Decision, string>();
+  /** Counts, audits and returns the decision as the response (marked simulated for a what-if). */
+  const answer = (decision: Decision, at: Date | undefined, startedAt: number, request: FastifyRequest, reply: FastifyReply): never => {
+    const shown = at !== undefined ? simulated(decision, at) : decision;
+    metrics.observeDecision(shown.decision, startedAt, shown.relyingParty.id, failClosedReasonOf(shown));
+    audit?.record(shown, { requestId: request.id, caller: request.callerName, startedAt, now: performance.now() });
+    if (Object.isFrozen(shown)) {
+      let json = serialized.get(shown);
+      if (json === undefined) serialized.set(shown, (json = reply.serialize(shown) as string));
+      void reply.header('content-type', JSON_UTF8);
+      return json as never;
+    }
+    // Readonly arrays in the engine's types; the serializer only reads them.
+    return shown as never;
+  };
   app.post(
     '/v1/decisions',
     {
@@ -39,7 +60,7 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
         response: { 200: DecisionResponse, ...errorResponses(400, 401, 403, 404, 413, 415, 429, 503) },
       },
     },
-    async (request, reply) => {
+    (request, reply) => {
       const body = request.body;
       const requestId = request.headers['x-request-id'];
       if (requestId !== undefined) reply.header('x-request-id', requestId);
@@ -51,9 +72,9 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
         if (at === undefined) throw new ServerError('DG_ERR_SERVER_INVALID_REQUEST', '"at" must be an RFC 3339 date-time such as 2026-11-20T12:00:00Z', 'at');
       }
       gate.enter();
-      let made;
+      let made: Decision | Promise<Decision>;
       try {
-        made = await engine.decide({
+        made = engine.decideNow({
           relyingParty: body.relyingParty,
           // The schema admits exactly one of certificate/thumbprint/deviceId: already a presentation.
           device: body.device as DevicePresentation | undefined,
@@ -63,14 +84,25 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
           includeIssuedClaims: body.include !== undefined && body.include.length > 0,
           ...(at !== undefined ? { at } : {}),
         });
-      } finally {
+      } catch (error) {
         gate.leave();
+        throw error;
       }
-      const decision = at !== undefined ? simulated(made, at) : made;
-      metrics.observeDecision(decision.decision, startedAt, decision.relyingParty.id, failClosedReasonOf(decision));
-      audit?.record(decision, { requestId: request.id, caller: request.callerName, startedAt, now: performance.now() });
-      // Readonly arrays in the engine's types; the serializer only reads them.
-      return decision as never;
+      // A decision made without waiting is returned as is: Fastify sends it with no promise in between.
+      if (!(made instanceof Promise)) {
+        gate.leave();
+        return answer(made, at, startedAt, request, reply);
+      }
+      return made.then(
+        (decision) => {
+          gate.leave();
+          return answer(decision, at, startedAt, request, reply);
+        },
+        (error: unknown) => {
+          gate.leave();
+          throw error;
+        },
+      );
     },
   );
 };
