@@ -1,12 +1,13 @@
 /**
  * Cached POST /v1/decisions vs a bare Fastify route returning a same-sized JSON body (quality bar: >= 0.8x).
  * Both targets run as child processes; autocannon runs here with the same settings against each.
- * Env: BENCH_CONNECTIONS (50), BENCH_DURATION seconds (10), BENCH_ROUNDS (1), BENCH_DIRECTORY, BENCH_RULES.
+ * Env: BENCH_CONNECTIONS (50), BENCH_DURATION seconds (10), BENCH_ROUNDS (5), BENCH_WARMUP (3), BENCH_DIRECTORY, BENCH_RULES,
+ * BENCH_PRESENTATION, BENCH_CLAIMS, BENCH_CLIENT, BENCH_PIN, BENCH_AUDIT (see below).
  * Writes bench/results/http.json.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
@@ -28,8 +29,16 @@ interface Target { child: ChildProcess; port: number }
 /** Every target started, so a failure before the measuring loop's own cleanup still stops them. */
 const children: ChildProcess[] = [];
 
+/**
+ * BENCH_PIN=1 (default where taskset and 2+ cores exist; 0 to turn off): each target on core 0, the
+ * load generator on core 1, so the scheduler never puts the client on the server's core (that
+ * co-location made runs swing by 30%+ on a shared 2-core machine). Both targets are pinned alike.
+ */
+const pin = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
+
 async function startTarget(mode: 'bare' | 'devicegate', replyFile = ''): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/http/target.ts'), mode, rulesDir, directoryUrl, replyFile], {
+  const args = ['--import', 'tsx', join(root, 'bench/http/target.ts'), mode, rulesDir, directoryUrl, replyFile];
+  const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '0', process.execPath, ...args] : args, {
     cwd: root,
     env: { ...process.env, DEVICEGATE_API_TOKENS: tokenHashEntry(token, 'admin') },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -52,13 +61,26 @@ async function stop(target: Target): Promise<void> {
 /** BENCH_PRESENTATION: thumbprint (default) or certificate (the known device's PEM, as AD FS would pass it). */
 const presentation = process.env.BENCH_PRESENTATION === 'certificate' ? 'certificate' : 'thumbprint';
 
-function pickRequest(): { relyingParty: string; device?: { thumbprint: string } | { certificate: string } } {
+/**
+ * BENCH_CLAIMS=1: the request also carries the user's claims (UPN, primary SID, two group SIDs), as an
+ * AD FS integration forwards them; then the rules run on every request (a device-only input's outcome
+ * is remembered per relying party; one with caller claims is not).
+ */
+const withClaims = process.env.BENCH_CLAIMS === '1';
+const USER_CLAIMS = [
+  { type: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn', value: 'alice@contoso.com' },
+  { type: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/primarysid', value: 'S-1-5-21-2378277246-2682074319-435474115-1104' },
+  { type: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groupsid', value: 'S-1-5-21-2378277246-2682074319-435474115-513' },
+  { type: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groupsid', value: 'S-1-5-21-2378277246-2682074319-435474115-1202' },
+];
+
+function pickRequest(): { relyingParty: string; device?: { thumbprint: string } | { certificate: string }; claims?: typeof USER_CLAIMS } {
   const manifest = JSON.parse(readFileSync(join(root, 'fixtures/devices.json'), 'utf8')) as unknown;
   const devices = (Array.isArray(manifest) ? manifest : (manifest as { devices: unknown[] }).devices) as { thumbprint?: string; certificate?: string; expectedStatus?: string }[];
   const known = devices.find((d) => d.expectedStatus === 'known' && typeof d.thumbprint === 'string' && typeof d.certificate === 'string');
   if (!known) return { relyingParty: 'placeholder' };
   const device = presentation === 'certificate' ? { certificate: readFileSync(join(root, known.certificate!), 'utf8') } : { thumbprint: known.thumbprint! };
-  return { relyingParty: 'placeholder', device };
+  return { relyingParty: 'placeholder', device, ...(withClaims ? { claims: USER_CLAIMS } : {}) };
 }
 
 async function post(port: number, path: string, body: unknown): Promise<{ status: number; text: string }> {
@@ -98,7 +120,7 @@ async function loadWrk(port: number, body: string, seconds: number, pid?: number
   );
   const cpuBefore = cpuMicros(pid);
   const output = await new Promise<string>((ok, fail) => {
-    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, `http://127.0.0.1:${port}/v1/decisions`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(pin ? 'taskset' : 'wrk', [...(pin ? ['-c', '1', 'wrk'] : []), '-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, `http://127.0.0.1:${port}/v1/decisions`], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('error', fail);
@@ -183,8 +205,8 @@ async function main(): Promise<void> {
     benchmark: 'http',
     date: new Date().toISOString(),
     node: process.version,
-    settings: { client, connections, durationSeconds: duration, sliceSeconds: slice, warmupSeconds, rounds, directory: directoryUrl.startsWith('ldif:') ? 'ldif' : 'ldap' },
-    request: { relyingParty: request.relyingParty, device: request.device ? presentation : 'none', replyBytes: warm.text.length },
+    settings: { client, pinned: pin, connections, durationSeconds: duration, sliceSeconds: slice, warmupSeconds, rounds, directory: directoryUrl.startsWith('ldif:') ? 'ldif' : 'ldap' },
+    request: { relyingParty: request.relyingParty, device: request.device ? presentation : 'none', callerClaims: request.claims?.length ?? 0, replyBytes: warm.text.length },
     bare: { requestsPerSecond: mean((r) => r.bare.requestsPerSecond), latencyP50Ms: mean((r) => r.bare.latencyP50Ms), latencyP99Ms: mean((r) => r.bare.latencyP99Ms) },
     cachedDecision: {
       requestsPerSecond: mean((r) => r.decision.requestsPerSecond),
