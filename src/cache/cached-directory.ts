@@ -62,7 +62,17 @@ interface Entry {
 }
 
 /** Normalized cache key of a query (values are already normalized by the caller). */
+/** Keys of frozen queries (one per remembered certificate parse): a key query's key is ~100 characters to hash. */
+const frozenKeys = new WeakMap<DeviceQuery, string>();
+
 export function cacheKey(query: DeviceQuery): string {
+  if (!Object.isFrozen(query)) return keyOf(query);
+  let key = frozenKeys.get(query);
+  if (key === undefined) frozenKeys.set(query, (key = keyOf(query)));
+  return key;
+}
+
+function keyOf(query: DeviceQuery): string {
   switch (query.kind) {
     case 'thumbprint':
       return `t:${query.thumbprint}`;

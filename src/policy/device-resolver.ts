@@ -68,6 +68,19 @@ function onlyKey(device: object): string | undefined {
   return found;
 }
 
+/** A remembered (frozen) certificate parse gets one frozen query, whose cache key is then made once too. */
+const keyQueries = new WeakMap<DeviceCertificate, DeviceQuery>();
+
+function keyQueryOf(certificate: DeviceCertificate): DeviceQuery {
+  const frozen = Object.isFrozen(certificate);
+  let query = frozen ? keyQueries.get(certificate) : undefined;
+  if (query === undefined) {
+    query = { kind: 'key', key: certificate.altSecurityIdentity, thumbprint: certificate.thumbprint };
+    if (frozen) keyQueries.set(certificate, Object.freeze(query));
+  }
+  return query;
+}
+
 /**
  * Turns the request's device presentation into a directory query (and the parsed certificate).
  * `parse` reads certificates (the resolver passes its bounded parse cache).
@@ -89,7 +102,7 @@ export function presentationToQuery(
     switch (key as 'certificate' | 'thumbprint' | 'deviceId') {
       case 'certificate': {
         const certificate = parse(value);
-        return { query: { kind: 'key', key: certificate.altSecurityIdentity, thumbprint: certificate.thumbprint }, certificate };
+        return { query: keyQueryOf(certificate), certificate };
       }
       case 'thumbprint':
         // Already canonical (the usual case): no normalizing copies.
