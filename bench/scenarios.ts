@@ -52,12 +52,20 @@ const LDAP_QUICK = { BENCH_ROUNDS: '4', BENCH_SECONDS: '0.5', BENCH_DEVICES: '10
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'hot-path',
-    means: 'cached decisions (thumbprint, then certificate presentations) over HTTP vs a bare Fastify route answering the same body; autocannon, alternating rounds',
+    means: 'cached decisions (thumbprint, then certificate presentations) over HTTP vs a bare Fastify route answering the same body; autocannon, then wrk; alternating rounds, target and client pinned to a core each',
     steps: [
       { script: 'http/run.ts', env: { ...HOT_ENV, BENCH_RESULT_NAME: 'hot-path-thumbprint' }, quickEnv: HOT_QUICK, result: 'hot-path-thumbprint' },
       { script: 'http/run.ts', env: { ...HOT_ENV, BENCH_PRESENTATION: 'certificate', BENCH_RESULT_NAME: 'hot-path-certificate' }, quickEnv: HOT_QUICK, result: 'hot-path-certificate' },
+      // The same two with Debian's wrk (C), in case autocannon is slower than the server (apt-get install wrk).
+      { script: 'http/run.ts', env: { ...HOT_ENV, BENCH_CLIENT: 'wrk', BENCH_RESULT_NAME: 'hot-path-thumbprint-wrk' }, quickEnv: HOT_QUICK, result: 'hot-path-thumbprint-wrk' },
+      { script: 'http/run.ts', env: { ...HOT_ENV, BENCH_CLIENT: 'wrk', BENCH_PRESENTATION: 'certificate', BENCH_RESULT_NAME: 'hot-path-certificate-wrk' }, quickEnv: HOT_QUICK, result: 'hot-path-certificate-wrk' },
     ],
-    headline: (r) => [...http(r['hot-path-thumbprint'], 'thumbprint'), ...http(r['hot-path-certificate'], 'certificate')],
+    headline: (r) => [
+      ...http(r['hot-path-thumbprint'], 'thumbprint'),
+      ...http(r['hot-path-certificate'], 'certificate'),
+      ...http(r['hot-path-thumbprint-wrk'], 'thumbprint, wrk'),
+      ...http(r['hot-path-certificate-wrk'], 'certificate, wrk'),
+    ],
   },
   {
     name: 'cold-path',

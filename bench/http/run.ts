@@ -123,8 +123,8 @@ async function loadWrk(port: number, body: string, seconds: number, pid?: number
     const child = spawn(pin ? 'taskset' : 'wrk', [...(pin ? ['-c', '1', 'wrk'] : []), '-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, `http://127.0.0.1:${port}/v1/decisions`], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('error', fail);
-    child.once('exit', (code) => (code === 0 ? ok(out) : fail(new Error(`wrk exited ${String(code)}`))));
+    child.once('error', (error: NodeJS.ErrnoException) => fail(error.code === 'ENOENT' ? new Error('wrk is not installed (apt-get install wrk), or use BENCH_CLIENT=autocannon') : error));
+    child.once('exit', (code) => (code === 0 ? ok(out) : fail(new Error(`wrk exited ${String(code)}${code === 127 ? ' (not installed? apt-get install wrk)' : ''}`))));
   });
   const cpuAfter = cpuMicros(pid);
   const line = output.split('\n').find((l) => l.startsWith('JSON '));
