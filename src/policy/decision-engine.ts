@@ -237,25 +237,32 @@ class Engine implements DecisionEngine {
   }
 
   async decide(request: DecisionRequest): Promise<Decision> {
-    if (request.samlToken === undefined) return this.#decide(request, undefined);
+    if (request.samlToken === undefined) return this.#decide(request, undefined, false)!;
     // A SAML assertion is used up by a decision that was made, not by one refused as bad input or
     // failed by an outage (the caller may retry those); checked and marked at once, after the await.
     const used: UsedAssertion = {};
-    const decision = await this.#decide(request, used);
+    const decision = await this.#decide(request, used, false)!;
     if (used.token !== undefined) this.#replay.use(used.token, used.at!);
     return decision;
   }
 
   decideNow(request: DecisionRequest): Decision | Promise<Decision> {
-    return request.samlToken === undefined ? this.#decide(request, undefined) : this.decide(request);
+    return request.samlToken === undefined ? this.#decide(request, undefined, false)! : this.decide(request);
+  }
+
+  decideIfReady(request: DecisionRequest): Decision | undefined {
+    if (request.samlToken !== undefined) return undefined;
+    const made = this.#decide(request, undefined, true);
+    return made instanceof Promise ? undefined : made;
   }
 
   /**
    * Synchronous up to the first wait: a fresh cache hit evaluated by synchronous rules returns the
    * decision itself, with no promise made; a directory search or an attribute-store query returns a
-   * promise. Throws (synchronously) on bad input.
+   * promise. Throws (synchronously) on bad input. `readyOnly`: undefined instead of any wait, and no
+   * directory search or store query started.
    */
-  #decide(request: DecisionRequest, used: UsedAssertion | undefined): Decision | Promise<Decision> {
+  #decide(request: DecisionRequest, used: UsedAssertion | undefined, readyOnly: boolean): Decision | Promise<Decision> | undefined {
     if (this.#closed) throw new PolicyError('DG_ERR_POLICY_CLOSED', 'the decision engine is closed');
     const registry = this.#registry;
     if (typeof request.relyingParty !== 'string' || request.relyingParty === '') {
@@ -265,14 +272,19 @@ class Engine implements DecisionEngine {
     if (rp === undefined) throw new PolicyError('DG_ERR_POLICY_UNKNOWN_RELYING_PARTY', `no relying party has the identifier "${request.relyingParty}"`, 'relyingParty');
     const at = request.at ?? this.#now();
     const caller = screenCallerClaims(request.samlToken === undefined ? request.claims : this.#samlClaims(registry, rp.summary.identifiers, request, used!));
-    const resolving = this.#resolver.resolve(request.device, { at, primarySid: caller.primarySid, identifiers: registry.farm.identifierPresentations });
+    const resolveOptions = { at, primarySid: caller.primarySid, identifiers: registry.farm.identifierPresentations };
+    if (readyOnly) {
+      const ready = this.#resolver.resolveIfReady(request.device, resolveOptions);
+      return ready === undefined ? undefined : this.#decideFor(registry, rp, request, caller, ready, true);
+    }
+    const resolving = this.#resolver.resolve(request.device, resolveOptions);
     // A fresh cache hit resolves synchronously; only a directory search is waited for.
-    if (resolving instanceof Promise) return resolving.then((device) => this.#decideFor(registry, rp, request, caller, device));
-    return this.#decideFor(registry, rp, request, caller, resolving);
+    if (resolving instanceof Promise) return resolving.then((device) => this.#decideFor(registry, rp, request, caller, device, false)!);
+    return this.#decideFor(registry, rp, request, caller, resolving, false);
   }
 
   /** The decision once the device is resolved (synchronous unless a rule queries an attribute store). */
-  #decideFor(registry: Registry, rp: LoadedRelyingParty, request: DecisionRequest, caller: ScreenedClaims, device: ResolvedDevice): Decision | Promise<Decision> {
+  #decideFor(registry: Registry, rp: LoadedRelyingParty, request: DecisionRequest, caller: ScreenedClaims, device: ResolvedDevice, readyOnly: boolean): Decision | Promise<Decision> | undefined {
     const view = deviceView(device, proofOf(request.device));
     const relyingParty = relyingPartyView(rp.summary);
     if (!rp.summary.enabled) {
@@ -291,6 +303,7 @@ class Engine implements DecisionEngine {
     // A relying party whose decision rules call a store devicegate cannot serve denies (store-availability.ts).
     const now = blockedOutcome(rp.storeGaps, explain, request.includeIssuedClaims === true) ?? runPipelineNow(registry, rp, input, pipelineOptions);
     if (now !== undefined) return decisionOf(registry, rp, caller, device, view, relyingParty, now);
+    if (readyOnly) return undefined;
     return runPipeline(registry, rp, input, pipelineOptions).then((result) => decisionOf(registry, rp, caller, device, view, relyingParty, result));
   }
 

@@ -129,6 +129,11 @@ export interface DecisionEngine {
    * no SAML token) and as a promise otherwise; bad input throws synchronously. For the hot path.
    */
   decideNow(request: DecisionRequest): Decision | Promise<Decision>;
+  /**
+   * The decision when it can be made without any wait, else undefined, with no directory search or
+   * store query started: how a full server still answers what its cache can (see WorkGate).
+   */
+  decideIfReady(request: DecisionRequest): Decision | undefined;
   describeDevice(device: DevicePresentation, options?: { primarySid?: string; at?: Date }): Promise<DeviceDescription>;
   relyingParties(): readonly RelyingPartySummary[];
   readonly revision: string;

@@ -207,8 +207,21 @@ export class DeviceResolver {
    * synchronously (no promise); everything else returns a promise. Callers `await` either.
    */
   resolve(device: DevicePresentation | undefined, options: ResolveOptions): ResolvedDeviceWithRecord | Promise<ResolvedDeviceWithRecord> {
+    const now = this.#resolveNow(device, options);
+    return 'status' in now ? now : this.#resolveAsync(now.query, now.certificate, options);
+  }
+
+  /** The resolution when it needs no wait (a fresh cache hit), else undefined; starts no directory search. */
+  resolveIfReady(device: DevicePresentation | undefined, options: ResolveOptions): ResolvedDeviceWithRecord | undefined {
+    const now = this.#resolveNow(device, options);
+    return 'status' in now ? now : undefined;
+  }
+
+  /** The resolution from what is at hand, or the query (and parsed certificate) the directory must answer. */
+  #resolveNow(device: DevicePresentation | undefined, options: ResolveOptions): ResolvedDeviceWithRecord | { query: DeviceQuery; certificate?: DeviceCertificate } {
     if (device === undefined || device === null) return NOT_PRESENTED;
-    const { query, certificate } = presentationToQuery(device, this.#parse);
+    const pending = presentationToQuery(device, this.#parse);
+    const { query, certificate } = pending;
     if (certificate === undefined) {
       if (options.identifiers === 'untrusted') return UNTRUSTED_IDENTIFIER;
       const hit = this.#directory.peek(query);
@@ -226,7 +239,7 @@ export class DeviceResolver {
         }
       }
     }
-    return this.#resolveAsync(query, certificate, options);
+    return pending;
   }
 
   async #resolveAsync(query: DeviceQuery, certificate: DeviceCertificate | undefined, options: { at: Date; primarySid?: string | undefined }): Promise<ResolvedDeviceWithRecord> {

@@ -9,6 +9,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Liveness and scrapes answer under pressure too. */
     ignorePressure?: boolean;
+    /**
+     * The route applies the in-flight bound itself, after reading the body: it still answers what
+     * needs no wait (a decision from the cache) when the bound is full (the decisions route).
+     */
+    boundInHandler?: boolean;
   }
 }
 
@@ -92,7 +97,7 @@ async function backPressure(app: FastifyInstance, options: BackPressureOptions):
   // Shedding must cost less than the work it refuses: a fixed body, no error handler, no log line
   // per request (devicegate_requests_shed_total counts them; a change of state is logged once).
   const pressuredBody = JSON.stringify({ error: { code: 'DG_ERR_SERVER_OVERLOADED', message: `the service is overloaded; retry after ${retryAfter} s` } });
-  const fullBody = gate ? JSON.stringify({ error: { code: 'DG_ERR_SERVER_OVERLOADED', message: `${gate.max} decisions are in progress; retry after ${retryAfter} s` } }) : pressuredBody;
+  const fullBody = gate ? gate.fullBody : pressuredBody;
   const check: onRequestHookHandler = function underPressure(_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     if (!state.pressured && (gate === undefined || !gate.full)) {
       done();
@@ -106,10 +111,24 @@ async function backPressure(app: FastifyInstance, options: BackPressureOptions):
       .header('content-type', 'application/json; charset=utf-8')
       .send(state.pressured ? pressuredBody : fullBody);
   };
+  const checkPressureOnly: onRequestHookHandler = function underPressure(_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    if (!state.pressured) {
+      done();
+      return;
+    }
+    if (gate) gate.shed++;
+    void reply
+      .code(SERVER_ERRORS.DG_ERR_SERVER_OVERLOADED.statusCode)
+      .header('Retry-After', retryAfter)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(pressuredBody);
+  };
   app.addHook('onRoute', (route) => {
     if (route.config?.ignorePressure === true) return;
+    const routeCheck = route.config?.boundInHandler === true ? checkPressureOnly : check;
+    if (routeCheck === checkPressureOnly && !checks) return;
     // Registered after the auth plugin, so this runs first of all: shedding load must stay cheap.
-    route.onRequest = [check, ...routeOnRequestHooks(route.onRequest)];
+    route.onRequest = [routeCheck, ...routeOnRequestHooks(route.onRequest)];
   });
 }
 

@@ -11,12 +11,19 @@ export class WorkGate {
   /** Requests turned away since start (a metric). */
   shed = 0;
   readonly #retryAfter: string;
+  /** The 503 body for a request turned away at the bound (fixed: shedding must stay cheap). */
+  readonly fullBody: string;
 
   constructor(
     readonly max: number,
     readonly retryAfterSeconds: number,
   ) {
     this.#retryAfter = String(retryAfterSeconds);
+    this.fullBody = JSON.stringify({ error: { code: 'DG_ERR_SERVER_OVERLOADED', message: this.#fullMessage() } });
+  }
+
+  #fullMessage(): string {
+    return `${this.max} decisions are in progress; retry after ${this.#retryAfter} s`;
   }
 
   /** True when one more unit of work would be over the bound. */
@@ -36,7 +43,7 @@ export class WorkGate {
 
   overloaded(): OverloadedError {
     this.shed++;
-    return new OverloadedError(`${this.max} decisions are in progress; retry after ${this.#retryAfter} s`, this.retryAfterSeconds);
+    return new OverloadedError(this.#fullMessage(), this.retryAfterSeconds);
   }
 }
 

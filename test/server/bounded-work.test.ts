@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { openDirectory, openLdifDirectory, type DeviceDirectory } from '../../sr
 import { createDecisionEngine } from '../../src/policy/index.js';
 import { backPressurePlugin, type PressureSample } from '../../src/server/back-pressure-plugin.js';
 import { startSilentServer } from '../harness/index.js';
-import { DECIDE, DECIDE_TOKEN, LDIF, RULES, errorShape, fixtureApp } from './fixture-app.js';
+import { DECIDE, DECIDE_TOKEN, LDIF, ROOT, RULES, errorShape, fixtureApp } from './fixture-app.js';
 
 const PAYROLL = 'https://payroll.contoso.com/';
 const PERMIT_BODY = JSON.stringify({ relyingParty: PAYROLL, device: { thumbprint: '0058DF301BC35E03A80EC24DB632FACF52D05041' } });
@@ -281,6 +281,53 @@ t.test('past the in-flight bound a decision is 503 + Retry-After at once; slots 
   t.match(after.body, /devicegate_decisions_in_flight 0/);
   const next = await decide();
   t.not(errorShape(next.json())?.code, 'DG_ERR_SERVER_OVERLOADED', 'the next decision is admitted');
+});
+
+t.test('a full server still answers decisions its cache can make at once; what would wait is turned away unstarted', async (t) => {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'fixtures/devices.json'), 'utf8')) as { devices: { expectedStatus: string; thumbprint: string }[] };
+  const known = manifest.devices.filter((d) => d.expectedStatus === 'known');
+  const [cachedDevice, slowDevice, otherDevice] = [known[0]!, known[1]!, known[2]!];
+  // The real LDIF directory, except that a search for slowDevice waits until released; searches are counted.
+  const directory = await openLdifDirectory(LDIF);
+  t.teardown(() => directory.close());
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((r) => (release = r));
+  let searches = 0;
+  const find = directory.find.bind(directory);
+  directory.find = async (query) => {
+    searches++;
+    if ('thumbprint' in query && query.thumbprint === slowDevice.thumbprint) await released;
+    return find(query);
+  };
+  const engine = await createDecisionEngine({ rulesDir: RULES, directory });
+  const { app } = await fixtureApp(t, { engine, limits: { maxEventLoopDelayMs: 0, maxInFlight: 2, retryAfterSeconds: 7 } });
+  await app.ready();
+  const decide = (thumbprint: string): Promise<{ statusCode: number; headers: Record<string, unknown>; json(): unknown }> =>
+    app.inject({ method: 'POST', url: '/v1/decisions', headers: json, payload: JSON.stringify({ relyingParty: PAYROLL, device: { thumbprint } }) });
+  t.equal((await decide(cachedDevice.thumbprint)).statusCode, 200, 'cachedDevice is now in the cache');
+  const waiting = [decide(slowDevice.thumbprint), decide(slowDevice.thumbprint)];
+  for (let i = 0; i < 100; i++) {
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    if (/devicegate_decisions_in_flight 2/.test(metrics.body)) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /devicegate_decisions_in_flight 2/, 'the bound is full');
+  const before = searches;
+  const hit = await decide(cachedDevice.thumbprint);
+  t.equal(hit.statusCode, 200, 'a cache hit is answered while the bound is full');
+  t.equal((hit.json() as { device: { source: string } }).device.source, 'cache');
+  const shed = await decide(otherDevice.thumbprint);
+  t.equal(shed.statusCode, 503, 'a decision that needs the directory is turned away');
+  t.equal(shed.headers['retry-after'], '7');
+  t.equal(errorShape(shed.json())?.code, 'DG_ERR_SERVER_OVERLOADED');
+  t.equal(searches, before, 'and no search was started for it');
+  const explained = await app.inject({ method: 'POST', url: '/v1/decisions', headers: json, payload: JSON.stringify({ relyingParty: PAYROLL, device: { thumbprint: cachedDevice.thumbprint }, explain: true }) });
+  t.equal(explained.statusCode, 503, 'explain runs the general (waiting) path: shed while full');
+  t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /devicegate_requests_shed_total [1-9]/);
+  release();
+  for (const res of await Promise.all(waiting)) t.equal(res.statusCode, 200);
+  t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /devicegate_decisions_in_flight 0/);
+  t.equal((await decide(otherDevice.thumbprint)).statusCode, 200, 'slots back: the other device is decided');
 });
 
 /** The real LDIF directory, with its health probes counted. */

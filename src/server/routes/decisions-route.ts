@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { failClosedReasonOf, parseRfc3339, simulated, type Decision, type DecisionEngine, type DevicePresentation } from '../../policy/index.js';
-import { ServerError } from '../errors.js';
+import { failClosedReasonOf, parseRfc3339, simulated, type Decision, type DecisionEngine, type DecisionRequest, type DevicePresentation } from '../../policy/index.js';
+import { SERVER_ERRORS, ServerError } from '../errors.js';
 import { toClaims } from '../decision-input.js';
 import { BEARER_SECURITY, errorResponses } from '../schemas/common-schemas.js';
 import { DecisionRequestBody, DecisionResponse } from '../schemas/decision-schemas.js';
@@ -51,7 +51,8 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
   app.post(
     '/v1/decisions',
     {
-      config: { scope: 'decide' },
+      // The in-flight bound is applied below, after the body: a full server still answers cache hits.
+      config: { scope: 'decide', boundInHandler: true },
       schema: {
         summary: 'One access decision: may this user, on this device, reach this relying party?',
         tags: ['decisions'],
@@ -71,19 +72,29 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
         at = body.at !== undefined ? parseRfc3339(body.at) : new Date();
         if (at === undefined) throw new ServerError('DG_ERR_SERVER_INVALID_REQUEST', '"at" must be an RFC 3339 date-time such as 2026-11-20T12:00:00Z', 'at');
       }
+      const decisionRequest: DecisionRequest = {
+        relyingParty: body.relyingParty,
+        // The schema admits exactly one of certificate/thumbprint/deviceId: already a presentation.
+        device: body.device as DevicePresentation | undefined,
+        claims: toClaims(body.claims),
+        samlToken: body.samlToken,
+        explain: body.explain === true,
+        includeIssuedClaims: body.include !== undefined && body.include.length > 0,
+        ...(at !== undefined ? { at } : {}),
+      };
+      if (gate.full) {
+        // The bound is full of decisions waiting on the directory: what the cache answers at once
+        // takes no slot and is still answered; anything that would wait is turned away unstarted.
+        const ready = engine.decideIfReady(decisionRequest);
+        if (ready !== undefined) return answer(ready, at, startedAt, request, reply);
+        gate.shed++;
+        void (reply as FastifyReply).code(SERVER_ERRORS.DG_ERR_SERVER_OVERLOADED.statusCode).header('Retry-After', String(gate.retryAfterSeconds)).header('content-type', JSON_UTF8);
+        return gate.fullBody as never;
+      }
       gate.enter();
       let made: Decision | Promise<Decision>;
       try {
-        made = engine.decideNow({
-          relyingParty: body.relyingParty,
-          // The schema admits exactly one of certificate/thumbprint/deviceId: already a presentation.
-          device: body.device as DevicePresentation | undefined,
-          claims: toClaims(body.claims),
-          samlToken: body.samlToken,
-          explain: body.explain === true,
-          includeIssuedClaims: body.include !== undefined && body.include.length > 0,
-          ...(at !== undefined ? { at } : {}),
-        });
+        made = engine.decideNow(decisionRequest);
       } catch (error) {
         gate.leave();
         throw error;
