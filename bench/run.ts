@@ -61,6 +61,10 @@ for (const scenario of SCENARIOS) {
   const steps: Record<string, unknown>[] = [];
   const s0 = performance.now();
   for (const step of scenario.steps) {
+    if (quick && step.notInQuick !== undefined) {
+      steps.push({ script: `bench/${step.script}`, skipped: `not in --quick: ${step.notInQuick}` });
+      continue;
+    }
     const env = { ...step.env, ...(quick ? step.quickEnv : {}) };
     const code = await runStep(step.script, env);
     let result: Record<string, unknown> | undefined;
@@ -115,7 +119,7 @@ process.stdout.write(`\n${started.toISOString()}  ${cpu.length} x ${cpu[0]?.mode
 process.stdout.write(`| scenario | figure | value | baseline | ratio | bar |\n| --- | --- | ---: | ---: | ---: | --- |\n`);
 for (const row of table) process.stdout.write(`| ${row.scenario} | ${row.figure} | ${cell(row.value)} | ${cell(row.baseline)} | ${cell(row.ratio)} | ${row.bar ?? ''} |\n`);
 process.stdout.write(`(${latest.seconds} s; written to bench/results/latest.json${only ? ', merged with the scenarios it had' : ''})\n`);
-const failed = scenarios.flatMap((s) => ((s.steps as { exitCode: number; script: string }[] | undefined) ?? []).filter((x) => x.exitCode !== 0).map((x) => x.script));
+const failed = scenarios.flatMap((s) => ((s.steps as { exitCode?: number; script: string }[] | undefined) ?? []).filter((x) => x.exitCode !== undefined && x.exitCode !== 0).map((x) => x.script));
 if (failed.length > 0) {
   process.stderr.write(`bench: failed steps: ${failed.join(', ')}\n`);
   process.exitCode = 1;

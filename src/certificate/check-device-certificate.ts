@@ -31,6 +31,8 @@ interface Issuer {
   readonly to: number;
 }
 const chainVerdicts = new WeakMap<IssuerTrust, Map<string, { der: Buffer; issuer: Issuer | null }>>();
+/** The same verdicts by parse object, for the frozen parses the certificate parse cache hands out. */
+const parseVerdicts = new WeakMap<IssuerTrust, WeakMap<DeviceCertificate, Issuer | null>>();
 
 /** Validity at `now`, trusted issuer, device ID agreement. Never throws. */
 export function checkDeviceCertificate(cert: DeviceCertificate, options: CheckOptions): CertificateCheck {
@@ -74,7 +76,11 @@ function checkIssuer(cert: DeviceCertificate, trust: IssuerTrust, now: Date): Ce
     verdicts = new Map();
     chainVerdicts.set(trust, verdicts);
   }
-  let issuer: Issuer | null;
+  // A remembered (frozen) parse carries its verdict with it: no look-up by key, no DER comparison.
+  const frozen = Object.isFrozen(cert);
+  let byParse = frozen ? parseVerdicts.get(trust) : undefined;
+  let issuer: Issuer | null | undefined = byParse?.get(cert);
+  if (issuer !== undefined) return issuerValidAt(issuer, cert, now);
   const cached = verdicts.get(cert.altSecurityIdentity);
   if (cached !== undefined && cached.der.equals(cert.der)) {
     issuer = cached.issuer;
@@ -84,6 +90,14 @@ function checkIssuer(cert: DeviceCertificate, trust: IssuerTrust, now: Date): Ce
     if (verdicts.size >= CHAIN_CACHE_LIMIT) verdicts.delete(verdicts.keys().next().value!);
     verdicts.set(cert.altSecurityIdentity, { der: Buffer.from(cert.der), issuer });
   }
+  if (frozen) {
+    if (byParse === undefined) parseVerdicts.set(trust, (byParse = new WeakMap()));
+    byParse.set(cert, issuer);
+  }
+  return issuerValidAt(issuer, cert, now);
+}
+
+function issuerValidAt(issuer: Issuer | null, cert: DeviceCertificate, now: Date): CertificateCheck {
   if (issuer === null) {
     return fail('untrusted_issuer', `certificate issuer "${cert.issuer}" is not a trusted device issuer`);
   }
