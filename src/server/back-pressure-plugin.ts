@@ -105,11 +105,7 @@ async function backPressure(app: FastifyInstance, options: BackPressureOptions):
     }
     if (gate) gate.shed++;
     // Answered from the hook: Fastify skips the rest of the request (body, handler); done() is not called.
-    void reply
-      .code(SERVER_ERRORS.DG_ERR_SERVER_OVERLOADED.statusCode)
-      .header('Retry-After', retryAfter)
-      .header('content-type', 'application/json; charset=utf-8')
-      .send(state.pressured ? pressuredBody : fullBody);
+    void sendOverloaded(reply, retryAfter, state.pressured ? pressuredBody : fullBody);
   };
   const checkPressureOnly: onRequestHookHandler = function underPressure(_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     if (!state.pressured) {
@@ -117,11 +113,7 @@ async function backPressure(app: FastifyInstance, options: BackPressureOptions):
       return;
     }
     if (gate) gate.shed++;
-    void reply
-      .code(SERVER_ERRORS.DG_ERR_SERVER_OVERLOADED.statusCode)
-      .header('Retry-After', retryAfter)
-      .header('content-type', 'application/json; charset=utf-8')
-      .send(pressuredBody);
+    void sendOverloaded(reply, retryAfter, pressuredBody);
   };
   app.addHook('onRoute', (route) => {
     if (route.config?.ignorePressure === true) return;
@@ -130,6 +122,11 @@ async function backPressure(app: FastifyInstance, options: BackPressureOptions):
     // Registered after the auth plugin, so this runs first of all: shedding load must stay cheap.
     route.onRequest = [routeCheck, ...routeOnRequestHooks(route.onRequest)];
   });
+}
+
+/** The 503 + Retry-After answer with a fixed body: no error handler, no serializer, no log line. */
+export function sendOverloaded(reply: FastifyReply, retryAfter: string, body: string): FastifyReply {
+  return reply.code(SERVER_ERRORS.DG_ERR_SERVER_OVERLOADED.statusCode).header('Retry-After', retryAfter).header('content-type', 'application/json; charset=utf-8').send(body);
 }
 
 export const backPressurePlugin = fp(backPressure, { name: 'devicegate-back-pressure', fastify: '5.x' });

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { failClosedReasonOf, parseRfc3339, simulated, type Decision, type DecisionEngine, type DecisionRequest, type DevicePresentation } from '../../policy/index.js';
-import { SERVER_ERRORS, ServerError } from '../errors.js';
+import { ServerError } from '../errors.js';
+import { sendOverloaded } from '../back-pressure-plugin.js';
 import { toClaims } from '../decision-input.js';
 import { BEARER_SECURITY, errorResponses } from '../schemas/common-schemas.js';
 import { DecisionRequestBody, DecisionResponse } from '../schemas/decision-schemas.js';
@@ -88,8 +89,8 @@ export const decisionsRoute: FastifyPluginAsyncTypebox<RouteOptions> = async (ap
         const ready = engine.decideIfReady(decisionRequest);
         if (ready !== undefined) return answer(ready, at, startedAt, request, reply);
         gate.shed++;
-        void (reply as FastifyReply).code(SERVER_ERRORS.DG_ERR_SERVER_OVERLOADED.statusCode).header('Retry-After', String(gate.retryAfterSeconds)).header('content-type', JSON_UTF8);
-        return gate.fullBody as never;
+        sendOverloaded(reply as FastifyReply, String(gate.retryAfterSeconds), gate.fullBody);
+        return reply as never;
       }
       gate.enter();
       let made: Decision | Promise<Decision>;
