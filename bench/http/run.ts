@@ -36,15 +36,28 @@ const children: ChildProcess[] = [];
  */
 const pin = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
 
+/**
+ * The audit log as `serve` writes it by default: one line per decision on its stdout, a pipe that
+ * another process reads (journald, a container runtime). Here the devicegate target's stdout goes to
+ * `cat > /dev/null` on the client's core, and the target reports its port on fd 3 instead.
+ * BENCH_AUDIT=off, =discard (lines built, not written) or =<file> (appended to a file on this
+ * machine's disk: the first touch of every new page-cache page is dear in this VM) instead.
+ */
+const auditToPipe = process.env.BENCH_AUDIT === undefined || process.env.BENCH_AUDIT === '';
+
 async function startTarget(mode: 'bare' | 'devicegate', replyFile = ''): Promise<Target> {
   const args = ['--import', 'tsx', join(root, 'bench/http/target.ts'), mode, rulesDir, directoryUrl, replyFile];
+  const reader = mode === 'devicegate' && auditToPipe ? spawn(pin ? 'taskset' : 'cat', pin ? ['-c', '1', 'cat'] : [], { stdio: ['pipe', 'ignore', 'inherit'] }) : undefined;
+  if (reader) children.push(reader);
   const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '0', process.execPath, ...args] : args, {
     cwd: root,
-    env: { ...process.env, DEVICEGATE_API_TOKENS: tokenHashEntry(token, 'admin') },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DEVICEGATE_API_TOKENS: tokenHashEntry(token, 'admin'), ...(reader ? { BENCH_AUDIT: 'stdout', BENCH_PORT_FD: '3' } : {}) },
+    stdio: reader ? ['ignore', reader.stdin!, 'inherit', 'pipe'] : ['ignore', 'pipe', 'inherit'],
   });
+  // The target holds the audit pipe now; the reader sees its end when the target exits.
+  reader?.stdin?.destroy();
   children.push(child);
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: (reader ? child.stdio[3] : child.stdout) as NodeJS.ReadableStream });
   const port = await new Promise<number>((ok, fail) => {
     lines.once('line', (line) => ok((JSON.parse(line) as { port: number }).port));
     child.once('exit', (code) => fail(new Error(`${mode} target exited ${String(code)}`)));
@@ -205,7 +218,7 @@ async function main(): Promise<void> {
     benchmark: 'http',
     date: new Date().toISOString(),
     node: process.version,
-    settings: { client, pinned: pin, connections, durationSeconds: duration, sliceSeconds: slice, warmupSeconds, rounds, directory: directoryUrl.startsWith('ldif:') ? 'ldif' : 'ldap' },
+    settings: { client, pinned: pin, audit: auditToPipe ? 'pipe (as serve: stdout)' : process.env.BENCH_AUDIT, connections, durationSeconds: duration, sliceSeconds: slice, warmupSeconds, rounds, directory: directoryUrl.startsWith('ldif:') ? 'ldif' : 'ldap' },
     request: { relyingParty: request.relyingParty, device: request.device ? presentation : 'none', callerClaims: request.claims?.length ?? 0, replyBytes: warm.text.length },
     bare: { requestsPerSecond: mean((r) => r.bare.requestsPerSecond), latencyP50Ms: mean((r) => r.bare.latencyP50Ms), latencyP99Ms: mean((r) => r.bare.latencyP99Ms) },
     cachedDecision: {

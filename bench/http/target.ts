@@ -1,9 +1,10 @@
 /**
  * One benchmark target, run as its own process so autocannon (in run.ts) does not share its event loop.
  * Usage: tsx bench/http/target.ts bare|devicegate <rulesDir> <directoryUrl> <bodyJson>
- * Prints one JSON line { port } on stdout when listening; exits on SIGTERM.
+ * Prints one JSON line { port } on stdout (or BENCH_PORT_FD) when listening; exits on SIGTERM.
  */
 import Fastify from 'fastify';
+import { writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   } else {
     const directory = await openDirectory({ url: directoryUrl! });
     const engine = await createDecisionEngine({ rulesDir: resolve(rulesDir!), directory });
-    // As `serve` runs by default: one audit line per decision (BENCH_AUDIT=off to leave it out, or a file path; default a temp file).
+    // One audit line per decision: BENCH_AUDIT=stdout (as serve, the way run.ts runs it), off, discard, or a file path; default a temp file.
     const auditTarget = process.env.BENCH_AUDIT || join(tmpdir(), `devicegate-bench-audit-${process.pid}.jsonl`);
     // "discard": the audit lines are built but thrown away (isolates building a line from writing it).
     const sink = auditTarget === 'off' ? undefined : auditTarget === 'discard' ? { write: () => undefined, close: async () => undefined } : await openAuditSink(auditTarget, process.cwd());
@@ -45,7 +46,8 @@ async function main(): Promise<void> {
     }
   }
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  process.stdout.write(`${JSON.stringify({ port: Number(new URL(address).port) })}\n`);
+  // On stdout, or on BENCH_PORT_FD when stdout carries the audit log (bench/http/run.ts).
+  writeSync(Number(process.env.BENCH_PORT_FD ?? 1), `${JSON.stringify({ port: Number(new URL(address).port) })}\n`);
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
 }
 
