@@ -61,10 +61,10 @@ interface Entry {
   readonly hit: CachedAnswer;
 }
 
-/** Normalized cache key of a query (values are already normalized by the caller). */
 /** Keys of frozen queries (one per remembered certificate parse): a key query's key is ~100 characters to hash. */
 const frozenKeys = new WeakMap<DeviceQuery, string>();
 
+/** Normalized cache key of a query (values are already normalized by the caller). */
 export function cacheKey(query: DeviceQuery): string {
   if (!Object.isFrozen(query)) return keyOf(query);
   let key = frozenKeys.get(query);

@@ -8,14 +8,6 @@ export interface CertificateParseCacheOptions {
   readonly maxBytes?: number;
 }
 
-/**
- * Parsing a presented certificate (PEM/base64 -> DER, ASN.1 walk, SHA-1 and SHA-256) costs 10-20 µs
- * and most of a cached decision's garbage; a relying party presents the same device certificate again
- * and again. The parse is a pure function of the presented text, so its result is remembered, keyed
- * by that exact text, in a bounded LRU. Only the parse: validity at the decision time, the issuer
- * chain and the device ID agreement are still checked on every decision (checkDeviceCertificate).
- * Input that does not parse is not remembered (it throws every time, as before).
- */
 /** Characters from the end of a presentation that go into its key: the signature's base64 and the armor. */
 const TAIL = 96;
 
@@ -25,8 +17,15 @@ interface Remembered {
 }
 
 /**
- * The LRU is keyed by the text's length and its last 96 characters, not the whole text: a request's
- * text is a new string, and hashing all of it for a Map look-up cost 1.9 µs per certificate decision
+ * Parsing a presented certificate (PEM/base64 -> DER, ASN.1 walk, SHA-1 and SHA-256) costs 10-20 µs
+ * and most of a cached decision's garbage; a relying party presents the same device certificate again
+ * and again. The parse is a pure function of the presented text, so its result is remembered in a
+ * bounded LRU. Only the parse: validity at the decision time, the issuer chain and the device ID
+ * agreement are still checked on every decision (checkDeviceCertificate). Input that does not parse
+ * is not remembered (it throws every time, as before).
+ *
+ * The key is the text's length and its last 96 characters, not the whole text: a request's text is a
+ * new string, and hashing all of it for a Map look-up cost 1.9 µs per certificate decision
  * (bench/http); the tail carries the signature, so distinct certificates get distinct keys. A hit is
  * only a hit when the whole remembered text equals the presented one; two texts with one key just
  * replace each other.

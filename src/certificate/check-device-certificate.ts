@@ -71,16 +71,16 @@ function checkIssuer(cert: DeviceCertificate, trust: IssuerTrust, now: Date): Ce
       ? OK
       : fail('untrusted_issuer', `certificate issuer "${cert.issuer}" is not ${ISSUER_NAME_FALLBACK_CN}`);
   }
-  let verdicts = chainVerdicts.get(trust);
-  if (verdicts === undefined) {
-    verdicts = new Map();
-    chainVerdicts.set(trust, verdicts);
-  }
   // A remembered (frozen) parse carries its verdict with it: no look-up by key, no DER comparison.
   const frozen = Object.isFrozen(cert);
   let byParse = frozen ? parseVerdicts.get(trust) : undefined;
   let issuer: Issuer | null | undefined = byParse?.get(cert);
   if (issuer !== undefined) return issuerValidAt(issuer, cert, now);
+  let verdicts = chainVerdicts.get(trust);
+  if (verdicts === undefined) {
+    verdicts = new Map();
+    chainVerdicts.set(trust, verdicts);
+  }
   const cached = verdicts.get(cert.altSecurityIdentity);
   if (cached !== undefined && cached.der.equals(cert.der)) {
     issuer = cached.issuer;

@@ -4,16 +4,21 @@ import { DEFAULT_DIRECTORY_URL, directoryOptionsFromEnv, type DirectoryOptions }
 import { RejectedInputError, UsageError, type CliIO } from './io.js';
 import { DEFAULT_DIRECTORY, DEFAULT_RULES_DIR } from './package-root.js';
 
-/** The directory flags every command that looks devices up shares (design.md "CLI (binding)"). */
-export const DIRECTORY_OPTIONS = {
-  directory: { type: 'string' },
-  rules: { type: 'string' },
+/** How to bind to the DCs: shared by every command that opens a directory (loadtest's ldap target too). */
+export const LDAP_CONNECTION_OPTIONS = {
   'bind-dn': { type: 'string' },
   password: { type: 'string' },
   'base-dn': { type: 'string' },
   'ca-file': { type: 'string' },
   'start-tls': { type: 'boolean' },
   'tls-insecure': { type: 'boolean' },
+} as const;
+
+/** The directory flags every command that looks devices up shares (design.md "CLI (binding)"). */
+export const DIRECTORY_OPTIONS = {
+  directory: { type: 'string' },
+  rules: { type: 'string' },
+  ...LDAP_CONNECTION_OPTIONS,
   'ldap-timeout': { type: 'string' },
   'ldap-attempt-timeout': { type: 'string' },
 } as const;

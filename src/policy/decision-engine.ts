@@ -301,8 +301,8 @@ class Engine implements DecisionEngine {
     const stores = storesWithSkipped(registry, this.#stores, registry.unavailableStores);
     const pipelineOptions = { explain, includeIssuedClaims: request.includeIssuedClaims === true, stores };
     // A relying party whose decision rules call a store devicegate cannot serve denies (store-availability.ts).
-    const now = blockedOutcome(rp.storeGaps, explain, request.includeIssuedClaims === true) ?? runPipelineNow(registry, rp, input, pipelineOptions);
-    if (now !== undefined) return decisionOf(registry, rp, caller, device, view, relyingParty, now);
+    const outcome = blockedOutcome(rp.storeGaps, explain, request.includeIssuedClaims === true) ?? runPipelineNow(registry, rp, input, pipelineOptions);
+    if (outcome !== undefined) return decisionOf(registry, rp, caller, device, view, relyingParty, outcome);
     if (readyOnly) return undefined;
     return runPipeline(registry, rp, input, pipelineOptions).then((result) => decisionOf(registry, rp, caller, device, view, relyingParty, result));
   }

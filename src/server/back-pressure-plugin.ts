@@ -98,29 +98,25 @@ async function backPressure(app: FastifyInstance, options: BackPressureOptions):
   // per request (devicegate_requests_shed_total counts them; a change of state is logged once).
   const pressuredBody = JSON.stringify({ error: { code: 'DG_ERR_SERVER_OVERLOADED', message: `the service is overloaded; retry after ${retryAfter} s` } });
   const fullBody = gate ? gate.fullBody : pressuredBody;
-  const check: onRequestHookHandler = function underPressure(_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    if (!state.pressured && (gate === undefined || !gate.full)) {
-      done();
-      return;
-    }
-    if (gate) gate.shed++;
-    // Answered from the hook: Fastify skips the rest of the request (body, handler); done() is not called.
-    void sendOverloaded(reply, retryAfter, state.pressured ? pressuredBody : fullBody);
-  };
-  const checkPressureOnly: onRequestHookHandler = function underPressure(_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    if (!state.pressured) {
-      done();
-      return;
-    }
-    if (gate) gate.shed++;
-    void sendOverloaded(reply, retryAfter, pressuredBody);
-  };
+  /** The check for a route; `bounded`: also shed when the in-flight bound is full (all but boundInHandler routes). */
+  const checkFor = (bounded: boolean): onRequestHookHandler =>
+    function underPressure(_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+      if (!state.pressured && !(bounded && gate !== undefined && gate.full)) {
+        done();
+        return;
+      }
+      if (gate) gate.shed++;
+      // Answered from the hook: Fastify skips the rest of the request (body, handler); done() is not called.
+      void sendOverloaded(reply, retryAfter, state.pressured ? pressuredBody : fullBody);
+    };
+  const check = checkFor(true);
+  const checkPressureOnly = checkFor(false);
   app.addHook('onRoute', (route) => {
     if (route.config?.ignorePressure === true) return;
-    const routeCheck = route.config?.boundInHandler === true ? checkPressureOnly : check;
-    if (routeCheck === checkPressureOnly && !checks) return;
+    const inHandler = route.config?.boundInHandler === true;
+    if (inHandler && !checks) return; // nothing left for the hook to check
     // Registered after the auth plugin, so this runs first of all: shedding load must stay cheap.
-    route.onRequest = [routeCheck, ...routeOnRequestHooks(route.onRequest)];
+    route.onRequest = [inHandler ? checkPressureOnly : check, ...routeOnRequestHooks(route.onRequest)];
   });
 }
 

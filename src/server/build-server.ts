@@ -100,7 +100,7 @@ const MAX_REQUEST_ID = 200;
 export type DevicegateServer = FastifyInstance;
 
 const AJV_UNICODE_DEPRECATION = 'DEPRECATED: option unicode';
-/** Ajv's console logger, without its one warning about the `unicode` option chosen above. */
+/** Ajv's console logger, without its one warning about the `unicode` option chosen in buildServer. */
 const AJV_LOGGER = {
   log: (...args: unknown[]): void => console.log(...args),
   warn: (...args: unknown[]): void => {

@@ -19,7 +19,7 @@ import {
   type Progress,
 } from '../../loadtest/index.js';
 import { parseCommandArgs } from '../args.js';
-import { directoryOptionsFromFlags } from '../directory-flags.js';
+import { directoryOptionsFromFlags, LDAP_CONNECTION_OPTIONS } from '../directory-flags.js';
 import { EXIT_OK, RejectedInputError, UsageError, type CliIO, type Command } from '../io.js';
 
 const HELP = `Usage: devicegate loadtest --target URL (--rate N | --connections N) [options]
@@ -70,12 +70,7 @@ const OPTIONS = {
   target: { type: 'string' },
   token: { type: 'string' },
   rp: { type: 'string', multiple: true },
-  'bind-dn': { type: 'string' },
-  password: { type: 'string' },
-  'base-dn': { type: 'string' },
-  'ca-file': { type: 'string' },
-  'start-tls': { type: 'boolean' },
-  'tls-insecure': { type: 'boolean' },
+  ...LDAP_CONNECTION_OPTIONS,
   devices: { type: 'string' },
   'from-directory': { type: 'string' },
   sample: { type: 'string' },
